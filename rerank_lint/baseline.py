@@ -1,0 +1,69 @@
+"""Suppression by baseline. JSONL has no comments, so known problems are recorded in a file,
+keyed by rule code and a hash of the record's content: an entry follows its record when lines
+move, and stops matching once the record is edited (then the problem is looked at again).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from .diagnostics import Diagnostic
+
+VERSION = 1
+DEFAULT_NAME = "rerank-lint-baseline.json"
+
+
+class BaselineError(Exception):
+    pass
+
+
+def entry_key(diagnostic: Diagnostic, path: str) -> tuple[str, str, str]:
+    return (path, diagnostic.code, diagnostic.record_key or "file")
+
+
+class Baseline:
+    def __init__(self, counts: Counter | None = None):
+        self.counts: Counter = counts or Counter()
+
+    @classmethod
+    def load(cls, path: Path) -> "Baseline":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BaselineError(f"baseline file not found: {path}") from None
+        except (OSError, ValueError) as exc:
+            raise BaselineError(f"cannot read baseline {path}: {exc}") from None
+        if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("entries"), list):
+            raise BaselineError(f"{path} is not a rerank-lint baseline (version {VERSION})")
+        counts: Counter = Counter()
+        for entry in data["entries"]:
+            try:
+                counts[(entry["path"], entry["code"], entry["record"])] += int(entry.get("count", 1))
+            except (KeyError, TypeError, ValueError):
+                raise BaselineError(f"{path}: malformed entry {entry!r}") from None
+        return cls(counts)
+
+    @classmethod
+    def from_diagnostics(cls, items: Iterable[tuple[str, Diagnostic]]) -> "Baseline":
+        return cls(Counter(entry_key(d, path) for path, d in items))
+
+    def write(self, path: Path) -> None:
+        entries = [
+            {"path": p, "code": c, "record": r, "count": n}
+            for (p, c, r), n in sorted(self.counts.items())
+        ]
+        path.write_text(json.dumps({"version": VERSION, "tool": "rerank-lint", "entries": entries}, indent=1) + "\n", encoding="utf-8")
+
+    def filter(self, diagnostics: Iterable[Diagnostic], path: str) -> Iterable[tuple[Diagnostic, bool]]:
+        """Each diagnostic with whether the baseline suppresses it (each entry suppresses `count` of them)."""
+        remaining = Counter(self.counts)
+        for d in diagnostics:
+            key = entry_key(d, path)
+            if remaining[key] > 0:
+                remaining[key] -= 1
+                yield d, True
+            else:
+                yield d, False

@@ -1,0 +1,137 @@
+"""What a rule reports: a diagnostic with an exact range, an optional fix and related places.
+
+Positions are kept in three units at once because every front end wants a different one:
+UTF-8 bytes (fixes rewrite bytes), UTF-16 code units (the LSP default) and code points
+(what people count as columns, and LSP's utf-32). Lines are 0-based here; front ends that
+print for humans add one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, name: str) -> "Severity":
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {name!r} (use error, warning or info)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    byte: int
+    utf16: int
+    char: int
+
+    def column(self, encoding: str) -> int:
+        if encoding == "utf-8":
+            return self.byte
+        if encoding == "utf-16":
+            return self.utf16
+        return self.char
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    start: Position
+    end: Position
+
+    @classmethod
+    def in_line(cls, line: int, content: bytes, start_byte: int, end_byte: int) -> "Range":
+        return cls(position_in_line(line, content, start_byte), position_in_line(line, content, end_byte))
+
+
+def position_in_line(line: int, content: bytes, byte: int) -> Position:
+    """Position of a byte offset of a line, with its UTF-16 and code-point columns."""
+    byte = max(0, min(byte, len(content)))
+    prefix = content[:byte]
+    if prefix.isascii():
+        return Position(line, byte, byte, byte)
+    text = prefix.decode("utf-8", "replace")
+    # Characters outside the BMP take two UTF-16 units.
+    astral = sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return Position(line, byte, len(text) + astral, len(text))
+
+
+FILE_START = Range(Position(0, 0, 0, 0), Position(0, 0, 0, 0))
+
+
+class Applicability(enum.Enum):
+    """Safe fixes keep the meaning of the data; unsafe ones need `--unsafe-fixes` (as in ruff)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace bytes [start, end) of a line's content (terminator excluded) with `replacement`."""
+
+    line: int
+    start: int
+    end: int
+    replacement: bytes
+
+
+class LineAction(enum.Enum):
+    DELETE = "delete"  # drop the line and its terminator
+    STRIP_BOM = "strip-bom"
+    USE_LF = "use-lf"  # CRLF -> LF
+    ADD_NEWLINE = "add-newline"  # missing final newline
+    ALL_LF = "all-lf"  # every CRLF of the file -> LF (one diagnostic for the whole file)
+
+
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    line: int
+    action: LineAction
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str
+    edits: tuple[Edit | LineEdit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another place involved in a diagnostic: the first occurrence of a duplicate, a leak's other side."""
+
+    path: str
+    range: Range
+    message: str
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    range: Range
+    fix: Fix | None = None
+    related: list[Related] = field(default_factory=list)
+    # Hash of the record's content: stable across line moves, used by the baseline.
+    record_key: str | None = None
+
+    @property
+    def line(self) -> int:
+        return self.range.start.line
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.range.start.line, self.range.start.byte, self.code)

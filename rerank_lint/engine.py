@@ -1,0 +1,457 @@
+"""The rule engine: reads a source line by line, parses records, runs the enabled rules.
+
+Every front end (CLI, language server, pre-commit hook, reports) calls `Linter`; none of them
+parses or checks anything itself. `Linter.iter_source` yields each line with its diagnostics
+as soon as they are known, so a 1.5 GB file is checked in bounded memory and `--fix` can
+rewrite it in one streaming pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+import orjson
+
+from .config import Settings
+from .diagnostics import (
+    FILE_START,
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    LineAction,
+    LineEdit,
+    Range,
+    Related,
+    position_in_line,
+)
+from .records import SCHEMAS, Format, Record, Schema, detect_format
+from .rules import REGISTRY, DatasetRule, RecordRule, Rule, TextRule
+from .rules import source as src
+from .rules.base import TextHit
+from .source import BINARY_SNIFF_BYTES, Line, LineStore, iter_lines, looks_binary
+from .spans import locate
+from .tokens import LazyTokenizer
+
+TEXT_CACHE_LIMIT = 100_000
+
+
+@dataclass
+class FileContext:
+    """What the rules may know about the file being checked, beyond the current record."""
+
+    path: str
+    settings: Settings
+    store: LineStore
+    tokenizer: LazyTokenizer
+    size: int | None = None
+    schema: Schema | None = None  # the file's format, once known
+    lines: int = 0
+    records: int = 0
+    # Set by the CLI or server when the file is one side of a train/eval pair.
+    eval_path: Path | None = None
+    train_path: Path | None = None
+    counterpart: object | None = None  # an index of the other side, built by the testset rules
+    extras: dict = field(default_factory=dict)
+
+
+class Reporter:
+    """Turns a rule's findings into diagnostics with exact ranges and fixes for one line."""
+
+    def __init__(self, context: FileContext, severities: dict[str, object]):
+        self.context = context
+        self.items: list[Diagnostic] = []
+        self._severities = severities
+        self.line = 0
+        self.content = b""
+        self.record: Record | None = None
+        self._record_key: str | None = None
+
+    def bind(self, line: int, content: bytes, record: Record | None) -> None:
+        self.line, self.content, self.record = line, content, record
+        self._record_key = None
+        self.items = []
+
+    @property
+    def record_key(self) -> str:
+        if self._record_key is None:
+            self._record_key = record_hash(self.content)
+        return self._record_key
+
+    # --- where --------------------------------------------------------------------------
+
+    def emit(self, rule: Rule | type[Rule], message: str, range_: Range, fix: Fix | None = None,
+             related: Iterable[Related] = (), record_key: str | None = None) -> Diagnostic:
+        diagnostic = Diagnostic(
+            rule.code, rule.name, self._severities[rule.code], message, self.context.path, range_, fix,
+            list(related), record_key,
+        )
+        self.items.append(diagnostic)
+        return diagnostic
+
+    def at_bytes(self, rule, start: int, end: int, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        return self.emit(rule, message, Range.in_line(self.line, self.content, start, end), fix, related, self.record_key)
+
+    def at_text(self, rule, key: str, index: int | None, start: int, end: int, message: str,
+                fix: Fix | None = None, related=()) -> Diagnostic:
+        b_start, b_end = self.record.text_bytes(key, index, start, end)
+        return self.at_bytes(rule, b_start, b_end, message, fix, related)
+
+    def at_value(self, rule, key: str, index: int | None, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        start, end = self.record.value_bytes(key, index)
+        return self.at_bytes(rule, start, end, message, fix, related)
+
+    def at_key(self, rule, key: str, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        start, end = self.record.key_bytes(key)
+        return self.at_bytes(rule, start, end, message, fix, related)
+
+    def at_record(self, rule, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        return self.at_bytes(rule, 0, len(self.content), message, fix, related)
+
+    def at_file(self, rule, message: str, related=()) -> Diagnostic:
+        return self.emit(rule, message, FILE_START, None, related, None)
+
+    def related_value(self, line: int, key: str, index: int | None, message: str, path: str | None = None,
+                      content: bytes | None = None) -> Related:
+        """A place on an earlier line (or another file when `content` is given)."""
+        if content is None:
+            content = self.content if line == self.line else self.context.store.content(line)
+        spans = locate(content)
+        start, end = 0, len(content)
+        if spans is not None:
+            span = spans.field(key)
+            if span is not None:
+                start, end = span.value_start, span.value_end
+                if index is not None and index < len(span.elements):
+                    start, end = span.elements[index]
+        return Related(path or self.context.path, Range.in_line(line, content, start, end), message)
+
+    # --- fixes --------------------------------------------------------------------------
+
+    def text_fix(self, key: str, index: int | None, start: int, end: int, replacement: str,
+                 description: str, applicability: Applicability = Applicability.SAFE) -> Fix:
+        b_start, b_end = self.record.text_bytes(key, index, start, end)
+        return Fix(description, (Edit(self.line, b_start, b_end, json_string_body(replacement)),), applicability)
+
+    def remove_elements_fix(self, key: str, indexes: list[int], description: str,
+                            applicability: Applicability = Applicability.SAFE) -> Fix | None:
+        """Remove list elements; in BGE files the matching `*_scores` elements go too."""
+        record = self.record
+        keys = [key]
+        paired = {"pos": "pos_scores", "neg": "neg_scores"}.get(key) if record.schema.format is Format.BGE else None
+        if paired and isinstance(record.data.get(paired), list):
+            keys.append(paired)
+        edits = []
+        for k in keys:
+            for start, end in removal_spans(record, k, indexes):
+                edits.append(Edit(self.line, start, end, b""))
+        if not edits:
+            return None
+        return Fix(description, tuple(edits), applicability)
+
+    def delete_line_fix(self, description: str, applicability: Applicability = Applicability.UNSAFE) -> Fix:
+        return Fix(description, (LineEdit(self.line, LineAction.DELETE),), applicability)
+
+
+def removal_spans(record: Record, key: str, indexes: list[int]) -> list[tuple[int, int]]:
+    """Byte spans that remove the given elements of a list and their commas, as one edit set."""
+    span = record.field_span(key)
+    if span is None:
+        return []
+    elements = span.elements
+    drop = sorted({i for i in indexes if i < len(elements)})
+    if not drop:
+        return []
+    keep = [i for i in range(len(elements)) if i not in set(drop)]
+    if not keep:
+        # Everything goes: empty the list between its brackets.
+        return [(span.value_start + 1, span.value_end - 1)]
+    spans = []
+    for i in drop:
+        later_kept = [k for k in keep if k > i]
+        if later_kept or any(k > i for k in drop):
+            # Remove the element up to the start of the next element.
+            nxt = i + 1
+            spans.append((elements[i][0], elements[nxt][0]))
+        else:
+            # The last elements: remove from the end of the previous kept element.
+            prev = max(k for k in keep if k < i)
+            start = elements[prev][1]
+            spans.append((start, elements[i][1]))
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def json_string_body(text: str) -> bytes:
+    """`text` as it must appear between the quotes of a JSON string."""
+    return orjson.dumps(text)[1:-1]
+
+
+def record_hash(content: bytes) -> str:
+    return hashlib.blake2b(content.strip(), digest_size=8).hexdigest()
+
+
+@dataclass
+class LineResult:
+    line: Line | None  # None for file-level diagnostics at the end
+    diagnostics: list[Diagnostic]
+    record: Record | None = None
+
+
+class Linter:
+    """The enabled rules for one set of settings, and the loop that runs them."""
+
+    def __init__(self, settings: Settings, only: Callable[[type[Rule]], bool] | None = None):
+        self.settings = settings
+        self.rules: list[Rule] = []
+        self.severities = {
+            code: settings.severity_of(code, cls.severity) for code, cls in REGISTRY.items()
+        }
+        self.enabled = {code for code in REGISTRY if settings.enabled(code)}
+        for code in sorted(self.enabled):
+            cls = REGISTRY[code]
+            if cls is None or (only is not None and not only(cls)):
+                continue
+            if issubclass(cls, (TextRule, RecordRule, DatasetRule)):
+                self.rules.append(cls(settings))
+        self.text_rules = [r for r in self.rules if isinstance(r, TextRule)]
+        self.record_rules = [r for r in self.rules if isinstance(r, RecordRule)]
+        self.dataset_rules = [r for r in self.rules if isinstance(r, DatasetRule)]
+        self._text_cache: dict[str, list[tuple[TextRule, TextHit]]] = {}
+
+    def is_on(self, rule: type[Rule]) -> bool:
+        return rule.code in self.enabled
+
+    # --- entry points -----------------------------------------------------------------
+
+    def check_path(self, path: str | os.PathLike, display: str | None = None, **context) -> list[Diagnostic]:
+        return [d for result in self.iter_path(path, display, **context) for d in result.diagnostics]
+
+    def iter_path(self, path: str | os.PathLike, display: str | None = None, **context) -> Iterator[LineResult]:
+        path = Path(path)
+        opener = lambda: open(path, "rb")  # noqa: E731
+        size = path.stat().st_size
+        with opener() as stream:
+            yield from self.iter_source(stream, opener, display or str(path), size=size, **context)
+
+    def check_bytes(self, data: bytes, display: str = "<memory>", **context) -> list[Diagnostic]:
+        import io
+
+        opener = lambda: io.BytesIO(data)  # noqa: E731
+        results = self.iter_source(opener(), opener, display, size=len(data), **context)
+        return [d for result in results for d in result.diagnostics]
+
+    def iter_source(self, stream: BinaryIO, opener, display: str, size: int | None = None,
+                    eval_path: Path | None = None, train_path: Path | None = None) -> Iterator[LineResult]:
+        settings = self.settings
+        forced = None if settings.format == "auto" else SCHEMAS[Format(settings.format)]
+        context = FileContext(
+            display, settings, LineStore(opener), LazyTokenizer(settings.tokenizer, settings.root), size,
+            schema=forced, eval_path=eval_path, train_path=train_path,
+        )
+        reporter = Reporter(context, self.severities)
+        try:
+            yield from self._run(stream, context, reporter, forced)
+        finally:
+            context.store.close()
+
+    # --- the loop ---------------------------------------------------------------------
+
+    def _run(self, stream: BinaryIO, context: FileContext, reporter: Reporter, forced: Schema | None):
+        head = stream.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES] if hasattr(stream, "peek") else b""
+        if looks_binary(head):
+            reporter.bind(0, b"", None)
+            if self.is_on(src.BinaryFile):
+                reporter.at_file(src.BinaryFile, "this is not a text file (NUL bytes or invalid UTF-8 at the start); nothing was checked")
+            yield LineResult(None, reporter.items)
+            return
+        for rule in self.dataset_rules:
+            self._guard(rule, rule.start, reporter, context)
+        blank_run: list[Line] = []
+        crlf_lines: list[int] = []
+        last: Line | None = None
+        for line in iter_lines(stream):
+            context.store.record(line)
+            context.lines += 1
+            last = line
+            reporter.bind(line.number, line.content, None)
+            if line.bom and self.is_on(src.ByteOrderMark):
+                reporter.emit(src.ByteOrderMark, "the file starts with a UTF-8 byte order mark; most JSONL readers fail on it",
+                              Range.in_line(0, line.content, 0, 0), Fix("remove the byte order mark", (LineEdit(0, LineAction.STRIP_BOM),)))
+            if line.ending == b"\r\n":
+                crlf_lines.append(line.number)
+            if not line.content.strip():
+                blank_run.append(line)
+                yield LineResult(line, reporter.items)
+                continue
+            if blank_run:
+                yield LineResult(None, self._blank_lines(blank_run, reporter))
+                reporter.bind(line.number, line.content, None)
+                blank_run = []
+            record = self._parse(line, reporter, context, forced)
+            if record is not None:
+                context.records += 1
+                reporter.record = record
+                self._check_record(record, reporter)
+                for rule in self.dataset_rules:
+                    self._guard(rule, rule.observe, reporter, record, reporter)
+            if len(reporter.items) > 1:
+                reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
+            yield LineResult(line, reporter.items, record)
+        if blank_run:
+            yield LineResult(None, self._blank_lines(blank_run, reporter))
+        reporter.bind(0, b"", None)
+        end_items: list[Diagnostic] = []
+        if last is not None and last.ending == b"" and last.content and self.is_on(src.MissingFinalNewline):
+            reporter.bind(last.number, last.content, None)
+            reporter.at_bytes(src.MissingFinalNewline, len(last.content), len(last.content),
+                              "the last line has no newline at the end",
+                              Fix("add a final newline", (LineEdit(last.number, LineAction.ADD_NEWLINE),)))
+            end_items += reporter.items
+        if crlf_lines and self.is_on(src.CrlfLineEnding):
+            first = crlf_lines[0]
+            content = context.store.content(first)
+            reporter.bind(first, content, None)
+            reporter.at_bytes(src.CrlfLineEnding, len(content), len(content),
+                              f"{len(crlf_lines)} of {context.lines} lines end with CRLF (\\r\\n); use LF",
+                              Fix("convert CRLF line endings to LF", (LineEdit(first, LineAction.ALL_LF),)))
+            end_items += reporter.items
+        reporter.bind(0, b"", None)
+        if context.records == 0 and self.is_on(src.EmptyFile):
+            what = "is empty" if context.lines == 0 else "has no valid records"
+            reporter.at_file(src.EmptyFile, f"the file {what}: there is nothing to train on")
+        for rule in self.dataset_rules:
+            self._guard(rule, rule.finish, reporter, reporter, context)
+        end_items += reporter.items
+        yield LineResult(None, end_items)
+
+    def _blank_lines(self, run: list[Line], reporter: Reporter) -> list[Diagnostic]:
+        if not self.is_on(src.BlankLine):
+            return []
+        first, last = run[0], run[-1]
+        reporter.bind(first.number, first.content, None)
+        what = "a blank line" if len(run) == 1 else f"{len(run)} blank lines"
+        range_ = Range(position_in_line(first.number, first.content, 0),
+                       position_in_line(last.number, last.content, len(last.content)))
+        fix = Fix(f"delete {what}", tuple(LineEdit(l.number, LineAction.DELETE) for l in run))
+        reporter.emit(src.BlankLine, f"{what}: many JSONL loaders fail or create an empty record", range_, fix)
+        return reporter.items
+
+    def _parse(self, line: Line, reporter: Reporter, context: FileContext, forced: Schema | None) -> Record | None:
+        content = line.content
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            self._parse_error(content, exc, reporter)
+            return None
+        if not isinstance(data, dict):
+            if self.is_on(src.NotAnObject):
+                kind = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(type(data), "null")
+                reporter.at_bytes(src.NotAnObject, 0, len(content), f"each line must be a JSON object, this one is {kind}")
+            return None
+        detected = detect_format(data)
+        if context.schema is None and detected is not None:
+            context.schema = SCHEMAS[detected]
+        schema = forced or (SCHEMAS[detected] if detected else context.schema) or SCHEMAS[Format.COHERE]
+        record = Record(line.number, content, data, schema)
+        if self.is_on(src.DuplicateKey):
+            self._duplicate_keys(record, reporter)
+        return record
+
+    def _parse_error(self, content: bytes, exc: orjson.JSONDecodeError, reporter: Reporter) -> None:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            if self.is_on(src.InvalidUtf8):
+                reporter.at_bytes(src.InvalidUtf8, bad.start, bad.end,
+                                  f"invalid UTF-8 at byte {bad.start + 1} of the line (0x{content[bad.start]:02x}); the file must be UTF-8")
+            return
+        nul = content.find(b"\x00")
+        if nul >= 0 and self.is_on(src.NulByte):
+            reporter.at_bytes(src.NulByte, nul, nul + 1, f"NUL byte at column {len(text[:len(content[:nul].decode())]) + 1}: the line is not valid JSON")
+            return
+        if self.is_on(src.InvalidJson):
+            char = min(max(exc.pos, 0), len(text))
+            byte = len(text[:char].encode("utf-8"))
+            end = byte + len(text[char:char + 1].encode("utf-8"))
+            reporter.at_bytes(src.InvalidJson, byte, end, f"invalid JSON: {exc.msg}")
+
+    def _duplicate_keys(self, record: Record, reporter: Reporter) -> None:
+        content = record.content
+        # A cheap count first: a key's quoted name appearing twice is rare and then confirmed.
+        if not any(content.count(orjson.dumps(key)) > 1 for key in record.data):
+            return
+        for key, spans in record.spans.fields.items():
+            if len(spans) > 1:
+                for span in spans[1:]:
+                    reporter.at_bytes(src.DuplicateKey, span.key_start, span.key_end,
+                                      f"key {key!r} appears {len(spans)} times in this record; loaders keep only the last value")
+
+    def _check_record(self, record: Record, reporter: Reporter) -> None:
+        if self.text_rules:
+            for ref in record.texts():
+                for rule, hit in self._text_hits(ref.text):
+                    if ref.role not in rule.roles:
+                        continue
+                    fix = None
+                    if hit.replacement is not None:
+                        fix = reporter.text_fix(ref.key, ref.index, hit.start, hit.end, hit.replacement,
+                                                rule.fix_description(hit), rule.fix)
+                    reporter.at_text(rule, ref.key, ref.index, hit.start, hit.end,
+                                     f"{ref.role.value}: {hit.message}", fix)
+        for rule in self.record_rules:
+            self._guard(rule, rule.check_record, reporter, record, reporter)
+
+    def _text_hits(self, text: str) -> list[tuple[TextRule, TextHit]]:
+        hits = self._text_cache.get(text)
+        if hits is None:
+            hits = []
+            for rule in self.text_rules:
+                for hit in rule.check_text(text):
+                    hits.append((rule, hit))
+            if len(self._text_cache) >= TEXT_CACHE_LIMIT:
+                self._text_cache.clear()
+            self._text_cache[text] = hits
+        return hits
+
+    def _guard(self, rule: Rule, method, reporter: Reporter, *args) -> None:
+        # A rule that raises must not take the whole check down with it; it becomes a
+        # diagnostic of its own so that the failure is visible, not silent.
+        try:
+            method(*args)
+        except Exception as exc:  # noqa: BLE001
+            reporter.emit(src.InternalError, f"rule {rule.code} ({rule.name}) failed here: {exc.__class__.__name__}: {exc}",
+                          Range.in_line(reporter.line, reporter.content, 0, 0))
+
+    # --- fixing one line again --------------------------------------------------------
+
+    def record_fixes(self, number: int, content: bytes, schema: Schema | None) -> list[Fix]:
+        """Fixes that the per-record rules offer for one line, for the fix loop."""
+        context = FileContext("<fix>", self.settings, LineStore(lambda: None), LazyTokenizer(self.settings.tokenizer, self.settings.root))
+        reporter = Reporter(context, self.severities)
+        reporter.bind(number, content, None)
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return []
+        if not isinstance(data, dict):
+            return []
+        detected = detect_format(data)
+        record = Record(number, content, data, SCHEMAS[detected] if detected else (schema or SCHEMAS[Format.COHERE]))
+        reporter.record = record
+        self._check_record(record, reporter)
+        return [d.fix for d in reporter.items if d.fix is not None]

@@ -1,0 +1,152 @@
+"""Applying fixes: only the bytes a fix names change; every other byte stays identical.
+
+Fixing is line-local: each edit is inside one line, or acts on a whole line (delete it, change
+its ending). A line's fixes are applied together when they do not overlap, the result must
+still parse as JSON (else the line is left as it was), and the line is checked again until no
+fix applies, so one `--fix` gives what a second `--fix` would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, Iterable
+
+import orjson
+
+from .diagnostics import Applicability, Diagnostic, Edit, Fix, LineAction, LineEdit
+from .source import BOM, iter_lines
+
+if TYPE_CHECKING:
+    from .engine import Linter
+
+MAX_ROUNDS = 10
+
+
+@dataclass
+class FixPlan:
+    by_line: dict[int, list[Fix]] = field(default_factory=dict)
+    actions: dict[int, set[LineAction]] = field(default_factory=dict)
+    all_lf: bool = False
+    strip_bom: bool = False
+    unsafe: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.by_line or self.actions or self.all_lf or self.strip_bom)
+
+
+def allowed(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and (unsafe or fix.applicability is Applicability.SAFE)
+
+
+def plan_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> FixPlan:
+    plan = FixPlan(unsafe=unsafe)
+    seen: set[int] = set()
+    for diagnostic in diagnostics:
+        fix = diagnostic.fix
+        if not allowed(fix, unsafe) or id(fix) in seen:
+            continue
+        seen.add(id(fix))
+        text_lines: set[int] = set()
+        for edit in fix.edits:
+            if isinstance(edit, LineEdit):
+                if edit.action is LineAction.ALL_LF:
+                    plan.all_lf = True
+                elif edit.action is LineAction.STRIP_BOM:
+                    plan.strip_bom = True
+                else:
+                    plan.actions.setdefault(edit.line, set()).add(edit.action)
+            else:
+                text_lines.add(edit.line)
+        for line in text_lines:
+            plan.by_line.setdefault(line, []).append(fix)
+    return plan
+
+
+def apply_edits(content: bytes, fixes: list[Fix], line: int) -> tuple[bytes, int]:
+    """Apply the non-overlapping fixes of one line; returns the new content and how many applied."""
+    accepted: list[Edit] = []
+    applied = 0
+    for fix in sorted(fixes, key=lambda f: min(e.start for e in f.edits if isinstance(e, Edit) and e.line == line)):
+        edits = [e for e in fix.edits if isinstance(e, Edit) and e.line == line]
+        if any(_overlaps(e, a) for e in edits for a in accepted):
+            continue
+        accepted.extend(edits)
+        applied += 1
+    result = content
+    for edit in sorted(accepted, key=lambda e: e.start, reverse=True):
+        result = result[: edit.start] + edit.replacement + result[edit.end:]
+    return result, applied
+
+
+def _overlaps(a: Edit, b: Edit) -> bool:
+    if a.start == a.end or b.start == b.end:
+        return a.start == b.start and a.end == b.end  # two insertions at one point conflict
+    return a.start < b.end and b.start < a.end
+
+
+def fix_line(content: bytes, number: int, fixes: list[Fix], linter: "Linter", unsafe: bool) -> tuple[bytes, int]:
+    """Fix one line, then fix again what the fixed line still offers, until nothing applies."""
+    total = 0
+    current = content
+    for _ in range(MAX_ROUNDS):
+        if not fixes:
+            break
+        candidate, applied = apply_edits(current, fixes, number)
+        if not applied or candidate == current:
+            break
+        if not _valid_json(candidate):
+            break  # never write a line that no longer parses; keep what we had
+        current = candidate
+        total += applied
+        fixes = [f for f in linter.record_fixes(number, current, None) if allowed(f, unsafe)]
+    return current, total
+
+
+def _valid_json(content: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(content), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+@dataclass
+class FixOutcome:
+    fixed: int = 0
+    changed_lines: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)  # (line, old, new or None)
+
+
+def rewrite(source: BinaryIO, out: BinaryIO | None, plan: FixPlan, linter: "Linter", keep_changes: bool = False) -> FixOutcome:
+    """Stream `source` to `out` with the plan applied. `out` None only computes the outcome."""
+    outcome = FixOutcome()
+    if plan.strip_bom:
+        outcome.fixed += 1
+    if plan.all_lf:
+        outcome.fixed += 1
+    for line in iter_lines(source):
+        prefix = BOM if line.bom and not plan.strip_bom else b""
+        actions = plan.actions.get(line.number, set())
+        ending = line.ending
+        if plan.all_lf and ending == b"\r\n":
+            ending = b"\n"
+        if LineAction.USE_LF in actions and ending == b"\r\n":
+            ending = b"\n"
+            outcome.fixed += 1
+        if LineAction.ADD_NEWLINE in actions and ending == b"":
+            ending = b"\n"
+            outcome.fixed += 1
+        if LineAction.DELETE in actions:
+            outcome.fixed += 1
+            if keep_changes:
+                outcome.changed_lines.append((line.number, line.content, None))
+            continue
+        content = line.content
+        fixes = plan.by_line.get(line.number)
+        if fixes:
+            content, applied = fix_line(content, line.number, fixes, linter, plan.unsafe)
+            outcome.fixed += applied
+        if keep_changes and (content != line.content or ending != line.ending or prefix != (BOM if line.bom else b"")):
+            outcome.changed_lines.append((line.number, line.content, content))
+        if out is not None:
+            out.write(prefix + content + ending)
+    return outcome

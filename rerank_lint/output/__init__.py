@@ -1,0 +1,60 @@
+"""Output formats of `rerank-lint check`. Each formatter receives the diagnostics of all files
+and a summary; machine formats write only their document to stdout."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic, Severity
+from ..rules import REGISTRY
+
+RULES_URL = "https://github.com/rerank-lint/rerank-lint/blob/main/docs/rules.md"
+
+
+def rule_url(code: str) -> str:
+    cls = REGISTRY.get(code)
+    anchor = f"{code}-{cls.name}".lower() if cls else code.lower()
+    return f"{RULES_URL}#{anchor}"
+
+
+@dataclass
+class Summary:
+    files: int = 0
+    by_severity: Counter = field(default_factory=Counter)
+    by_code: Counter = field(default_factory=Counter)
+    fixable: Counter = field(default_factory=Counter)  # code -> diagnostics with a safe fix
+    unsafe_fixable: Counter = field(default_factory=Counter)
+    fixed: int = 0
+    suppressed: int = 0
+
+    def add(self, d: Diagnostic) -> None:
+        self.by_severity[d.severity] += 1
+        self.by_code[d.code] += 1
+        if d.fix is not None:
+            if d.fix.applicability.value == "safe":
+                self.fixable[d.code] += 1
+            else:
+                self.unsafe_fixable[d.code] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_severity.values())
+
+    def failing(self, level: Severity) -> int:
+        return sum(n for s, n in self.by_severity.items() if s >= level)
+
+
+def get_formatter(name: str):
+    from . import github, json_format, sarif, text
+
+    return {
+        "concise": text.ConciseFormatter,
+        "text": text.ConciseFormatter,
+        "json": json_format.JsonFormatter,
+        "github": github.GithubFormatter,
+        "sarif": sarif.SarifFormatter,
+    }[name]
+
+
+FORMATS = ("concise", "json", "github", "sarif")

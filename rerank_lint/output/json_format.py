@@ -1,0 +1,55 @@
+"""`--format json`: a JSON array of diagnostics (ruff-like fields, plus byte and UTF-16 columns)."""
+
+from __future__ import annotations
+
+import sys
+
+import orjson
+
+from ..diagnostics import Diagnostic, Edit, LineEdit, Position
+from . import Summary, rule_url
+
+
+def _position(p: Position) -> dict:
+    return {"row": p.line + 1, "column": p.char + 1, "byte": p.byte, "utf16": p.utf16}
+
+
+def diagnostic_dict(d: Diagnostic) -> dict:
+    fix = None
+    if d.fix is not None:
+        edits = []
+        for e in d.fix.edits:
+            if isinstance(e, Edit):
+                edits.append({"line": e.line + 1, "start_byte": e.start, "end_byte": e.end,
+                              "content": e.replacement.decode("utf-8", "replace")})
+            elif isinstance(e, LineEdit):
+                edits.append({"line": e.line + 1, "action": e.action.value})
+        fix = {"applicability": d.fix.applicability.value, "message": d.fix.description, "edits": edits}
+    return {
+        "code": d.code,
+        "name": d.name,
+        "severity": d.severity.label,
+        "message": d.message,
+        "filename": d.path,
+        "location": _position(d.range.start),
+        "end_location": _position(d.range.end),
+        "fix": fix,
+        "related": [{"filename": r.path, "location": _position(r.range.start), "end_location": _position(r.range.end),
+                     "message": r.message} for r in d.related],
+        "record": d.record_key,
+        "url": rule_url(d.code),
+    }
+
+
+class JsonFormatter:
+    streaming = False
+
+    def __init__(self, out=None, **_):
+        self.out = out or sys.stdout
+        self.items: list[dict] = []
+
+    def emit(self, d: Diagnostic) -> None:
+        self.items.append(diagnostic_dict(d))
+
+    def finish(self, summary: Summary) -> None:
+        self.out.write(orjson.dumps(self.items, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -1,0 +1,54 @@
+"""`path:line:col: CODE message`, one line per problem, as ruff's concise output; columns are
+1-based characters. Printed as the problems are found, so a large file shows progress."""
+
+from __future__ import annotations
+
+import sys
+
+from ..diagnostics import Diagnostic, Severity
+from ..rules import REGISTRY
+from . import Summary
+
+
+class ConciseFormatter:
+    streaming = True
+
+    def __init__(self, out=None, statistics: bool = False, show_fixes: bool = True):
+        self.out = out or sys.stdout
+        self.statistics = statistics
+
+    def emit(self, d: Diagnostic) -> None:
+        start = d.range.start
+        marker = " [*]" if d.fix is not None and d.fix.applicability.value == "safe" else ""
+        level = "" if d.severity is Severity.WARNING else f"{d.severity.label}: "
+        self.out.write(f"{d.path}:{start.line + 1}:{start.char + 1}: {d.code}{marker} {level}{d.message}\n")
+        for related in d.related:
+            r = related.range.start
+            self.out.write(f"    {related.path}:{r.line + 1}:{r.char + 1}: {related.message}\n")
+
+    def finish(self, summary: Summary) -> None:
+        out = self.out
+        if self.statistics and summary.by_code:
+            for code, n in summary.by_code.most_common():
+                cls = REGISTRY[code]
+                marker = "[*]" if summary.fixable[code] else "[ ]"
+                out.write(f"{n:>7}  {code}  {marker} {cls.name}\n")
+        if summary.fixed:
+            out.write(f"Fixed {summary.fixed} problem{'s' if summary.fixed != 1 else ''}.\n")
+        if summary.total == 0:
+            suppressed = f" ({summary.suppressed} suppressed by the baseline)" if summary.suppressed else ""
+            out.write(f"All checks passed!{suppressed}\n")
+            return
+        parts = [f"{summary.by_severity[s]} {s.label}{'s' if summary.by_severity[s] != 1 and s is not Severity.INFO else ''}"
+                 for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if summary.by_severity[s]]
+        files = f" in {summary.files} file{'s' if summary.files != 1 else ''}"
+        out.write(f"Found {summary.total} problem{'s' if summary.total != 1 else ''} ({', '.join(parts)}){files}.\n")
+        safe = sum(summary.fixable.values())
+        unsafe = sum(summary.unsafe_fixable.values())
+        if safe or unsafe:
+            hint = f"[*] {safe} fixable with `--fix`" if safe else "No safe fixes available"
+            if unsafe:
+                hint += f" ({unsafe} more with `--fix --unsafe-fixes`)"
+            out.write(hint + ".\n")
+        if summary.suppressed:
+            out.write(f"{summary.suppressed} more suppressed by the baseline.\n")

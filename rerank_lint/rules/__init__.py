@@ -1,0 +1,6 @@
+"""All rules. Importing this package registers every rule in `REGISTRY` by its code."""
+
+from .base import REGISTRY, DatasetRule, GroupRule, Occurrence, RecordRule, Rule, SourceRule, TextHit, TextRule, register
+from . import source, schema, text, length, dataset, testset  # noqa: F401  (registration)
+
+__all__ = ["REGISTRY", "DatasetRule", "GroupRule", "Occurrence", "RecordRule", "Rule", "SourceRule", "TextHit", "TextRule", "register"]

@@ -1,0 +1,165 @@
+"""RL5xx: the evaluation file. Queries or passages shared between a training file and its
+paired evaluation file (`pairs` in the config, or `--eval`) are leakage: the evaluation then
+measures memory, not ranking. Each side is reported where it is checked, pointing to the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from ..diagnostics import Severity
+from ..records import SCHEMAS, detect_format, Format
+from ..source import LineStore, iter_lines
+from .base import DatasetRule, register
+from .normalize import passage_key, query_key
+
+
+class CounterpartIndex:
+    """Queries and passages of the other file of a pair, as hashes with their first line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.queries: dict[str, int] = {}
+        self.passages: dict[int, tuple[int, str, int]] = {}
+        self.store = LineStore(lambda: open(path, "rb"))
+        with open(path, "rb") as stream:
+            for line in iter_lines(stream):
+                self.store.record(line)
+                try:
+                    data = orjson.loads(line.content)
+                except orjson.JSONDecodeError:
+                    continue
+                if not isinstance(data, dict):
+                    continue
+                query = data.get("query")
+                if isinstance(query, str) and query.strip():
+                    self.queries.setdefault(query_key(query), line.number)
+                schema = SCHEMAS[detect_format(data) or Format.COHERE]
+                for key in (schema.relevant_key, schema.negative_key):
+                    value = data.get(key)
+                    if isinstance(value, list):
+                        for index, text in enumerate(value):
+                            if isinstance(text, str) and text.strip():
+                                self.passages.setdefault(passage_key(text), (line.number, key, index))
+
+
+def counterpart(context) -> tuple[CounterpartIndex | None, str]:
+    """The index of the other side of this file's pair, built once per file and shared."""
+    other = context.eval_path or context.train_path
+    if other is None:
+        return None, ""
+    role = "evaluation" if context.eval_path else "training"
+    if context.counterpart is None:
+        if not Path(other).is_file():
+            context.counterpart = False
+        else:
+            context.counterpart = CounterpartIndex(Path(other))
+    return (context.counterpart or None), role
+
+
+@register
+class QueryLeak(DatasetRule):
+    """A query that is in both the training file and its evaluation file.
+
+    ## Why it matters
+    The evaluation file must share no queries with training (Cohere's guidance: a separate,
+    hand-checked test set). A shared query makes the evaluation score measure memorisation.
+    Queries are compared ignoring case, spaces and punctuation.
+
+    ## Example
+    `train.jsonl` and `eval.jsonl` both hold {"query": "what is bm25", ...}.
+
+    ## Fix
+    Remove the query from one side: usually from training, keeping the test set fixed.
+    """
+
+    code, name, severity = "RL501", "query-leak", Severity.ERROR
+    summary = "a query shared by the training and evaluation files"
+
+    def start(self, context):
+        self._context = context
+
+    def observe(self, record, report):
+        index, role = counterpart(self._context)
+        if index is None or record.query is None or not record.query.strip():
+            return
+        line = index.queries.get(query_key(record.query))
+        if line is not None:
+            other = str(index.path)
+            related = report.related_value(line, "query", None, f"the same query in the {role} file", other, index.store.content(line))
+            report.at_value(self, "query", None, f"this query is also in the {role} file {other}, line {line + 1}", related=[related])
+
+
+@register
+class PassageLeak(DatasetRule):
+    """A passage that is in both the training file and its evaluation file.
+
+    ## Why it matters
+    A passage seen in training is easier to rank at evaluation time: the score overstates how
+    the model does on new documents.
+
+    ## Example
+    The same relevant passage under different queries in `train.jsonl` and `eval.jsonl`.
+
+    ## Fix
+    Split the data by document, not by query, so that no passage is on both sides.
+    """
+
+    code, name, severity = "RL502", "passage-leak", Severity.WARNING
+    summary = "a passage shared by the training and evaluation files"
+
+    def start(self, context):
+        self._context = context
+
+    def observe(self, record, report):
+        index, role = counterpart(self._context)
+        if index is None:
+            return
+        for key in (record.schema.relevant_key, record.schema.negative_key):
+            for i, text in record.strings(key):
+                if not text.strip():
+                    continue
+                hit = index.passages.get(passage_key(text))
+                if hit is not None:
+                    line, other_key, other_index = hit
+                    other = str(index.path)
+                    related = report.related_value(line, other_key, other_index, f"the same passage in the {role} file", other,
+                                                   index.store.content(line))
+                    report.at_value(self, key, i, f"this passage is also in the {role} file {other}, line {line + 1}", related=[related])
+
+
+@register
+class NoEvalFile(DatasetRule):
+    """A training file with no evaluation file paired to it.
+
+    ## Why it matters
+    Without a validation file, Cohere sets aside part of the training data for evaluation: fewer
+    examples to train on, and a test set nobody checked by hand.
+
+    ## Example
+    `rerank-lint check train.jsonl` with no `pairs` in the config.
+
+    ## Fix
+    Write a separate, hand-checked evaluation file and pair it:
+    `pairs = [{train = "train.jsonl", eval = "eval.jsonl"}]` or `--eval eval.jsonl`.
+    """
+
+    code, name, severity = "RL503", "no-eval-file", Severity.INFO
+    summary = "no evaluation file is paired with this training file"
+
+    def start(self, context):
+        self._context = context
+
+    def observe(self, record, report):
+        pass
+
+    def finish(self, report, context):
+        if context.train_path is not None:
+            return  # this is the evaluation file
+        if context.eval_path is None:
+            report.at_file(self, "no evaluation file is paired with this file; part of the training data will be set aside "
+                                 "for evaluation (pair one with `pairs` in the config or `--eval`)")
+        elif not Path(context.eval_path).is_file():
+            report.at_file(self, f"the paired evaluation file {context.eval_path} does not exist")

@@ -1,0 +1,88 @@
+"""Reading a JSONL source as lines of bytes, streamed, with what a line ends with.
+
+A file is never decoded as a whole: it can be 1.5 GB. Each line keeps its byte offset in the
+file so that a rule can look back at an earlier line (the first occurrence of a duplicate)
+without keeping it in memory.
+"""
+
+from __future__ import annotations
+
+import io
+from array import array
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+BOM = b"\xef\xbb\xbf"
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(slots=True)
+class Line:
+    number: int  # 0-based
+    offset: int  # byte offset of the content in the source
+    content: bytes  # without BOM and without the line terminator
+    ending: bytes  # b"\n", b"\r\n" or b"" (last line without newline)
+    bom: bool = False  # the source starts with a UTF-8 BOM before this (first) line
+
+
+def looks_binary(head: bytes) -> bool:
+    """A file whose first bytes hold NULs outside text, or are mostly not UTF-8, is not JSONL."""
+    if not head:
+        return False
+    if head.count(b"\x00") > max(1, len(head) // 100):
+        return True
+    sample = head.decode("utf-8", "replace")
+    # Undecodable bytes at a sample boundary are expected; a binary file has them everywhere.
+    return sample.count("\ufffd") > max(8, len(sample) // 20)
+
+
+def iter_lines(stream: BinaryIO) -> Iterator[Line]:
+    offset = 0
+    number = 0
+    for raw in stream:
+        start = offset
+        offset += len(raw)
+        bom = False
+        if number == 0 and raw.startswith(BOM):
+            raw = raw[len(BOM):]
+            start += len(BOM)
+            bom = True
+        if raw.endswith(b"\r\n"):
+            content, ending = raw[:-2], b"\r\n"
+        elif raw.endswith(b"\n"):
+            content, ending = raw[:-1], b"\n"
+        else:
+            content, ending = raw, b""
+        yield Line(number, start, content, ending, bom)
+        number += 1
+
+
+class LineStore:
+    """Random access to earlier lines of a source, by line number, from their recorded offsets."""
+
+    def __init__(self, opener):
+        self._opener = opener
+        self._offsets = array("q")
+        self._handle: BinaryIO | None = None
+
+    def record(self, line: Line) -> None:
+        # Lines arrive in order, so the line number is the index.
+        self._offsets.append(line.offset)
+
+    def content(self, number: int) -> bytes:
+        if number >= len(self._offsets):
+            return b""
+        if self._handle is None:
+            self._handle = self._opener()
+        self._handle.seek(self._offsets[number])
+        raw = self._handle.readline()
+        return raw.rstrip(b"\n").removesuffix(b"\r")
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def bytes_opener(data: bytes):
+    return lambda: io.BytesIO(data)

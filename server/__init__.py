@@ -1,0 +1,14 @@
+"""The language server (installed as `rerank_lint.server`). See server/README.md."""
+
+from __future__ import annotations
+
+
+def main() -> int:
+    try:
+        from .lsp import serve
+    except ImportError as exc:
+        import sys
+
+        print(f"rerank-lint server needs pygls: pip install 'rerank-lint[server]' ({exc})", file=sys.stderr)
+        return 2
+    return serve()
