@@ -252,19 +252,26 @@ def _fix_file(path: Path, display: str, linter, context, args) -> tuple[int, lis
     return outcome.fixed, []
 
 
-def _diff_text(display: str, changes: list[tuple[int, bytes, bytes | None, bytes, bytes]]) -> str:
+def _diff_text(display: str, changes: list[tuple[int, bytes, bytes | None]]) -> str:
+    """A unified diff (no context lines) of the changed lines, as `patch` reads it."""
     if not changes:
         return ""
-    lines = [f"--- a/{display}\n", f"+++ b/{display}\n"]
+    out = [f"--- a/{display}\n", f"+++ b/{display}\n"]
     shift = 0  # lines deleted so far move later lines up in the new file
+
+    def side(sign: str, raw: bytes) -> str:
+        text = raw.decode("utf-8", "replace")
+        if raw.endswith(b"\n"):
+            return f"{sign}{text}"
+        return f"{sign}{text}\n\\ No newline at end of file\n"
+
     for number, old, new in changes:
-        old_text = old.decode("utf-8", "replace")
         if new is None:
-            lines.append(f"@@ -{number + 1} +{number + shift},0 @@\n-{old_text}\n")
+            out.append(f"@@ -{number + 1} +{number + shift},0 @@\n{side('-', old)}")
             shift -= 1
         else:
-            lines.append(f"@@ -{number + 1} +{number + 1 + shift} @@\n-{old_text}\n+{new.decode('utf-8', 'replace')}\n")
-    return "".join(lines)
+            out.append(f"@@ -{number + 1} +{number + 1 + shift} @@\n{side('-', old)}{side('+', new)}")
+    return "".join(out)
 
 
 # --- rule -------------------------------------------------------------------------------

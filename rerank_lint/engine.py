@@ -115,6 +115,23 @@ class Reporter:
     def at_file(self, rule, message: str, related=()) -> Diagnostic:
         return self.emit(rule, message, FILE_START, None, related, None)
 
+    def rebind(self, line: int) -> bool:
+        """Point the reporter at an earlier line of the file (for conclusions drawn at the end,
+        such as near-duplicate clusters), re-reading it from the source. False if it is gone."""
+        content = self.context.store.content(line)
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return False
+        if not isinstance(data, dict):
+            return False
+        detected = detect_format(data)
+        schema = SCHEMAS[detected] if detected else (self.context.schema or SCHEMAS[Format.COHERE])
+        items = self.items
+        self.bind(line, content, Record(line, content, data, schema))
+        self.items = items  # keep accumulating into the same list
+        return True
+
     def related_value(self, line: int, key: str, index: int | None, message: str, path: str | None = None,
                       content: bytes | None = None) -> Related:
         """A place on an earlier line (or another file when `content` is given)."""

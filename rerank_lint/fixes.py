@@ -113,7 +113,8 @@ def _valid_json(content: bytes) -> bool:
 @dataclass
 class FixOutcome:
     fixed: int = 0
-    changed_lines: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)  # (line, old, new or None)
+    # (line number, old line with its ending, new line with its ending or None when deleted)
+    changed_lines: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
 
 
 def rewrite(source: BinaryIO, out: BinaryIO | None, plan: FixPlan, linter: "Linter", keep_changes: bool = False) -> FixOutcome:
@@ -138,15 +139,16 @@ def rewrite(source: BinaryIO, out: BinaryIO | None, plan: FixPlan, linter: "Lint
         if LineAction.DELETE in actions:
             outcome.fixed += 1
             if keep_changes:
-                outcome.changed_lines.append((line.number, line.content, None))
+                outcome.changed_lines.append((line.number, line.content + line.ending, None))
             continue
         content = line.content
         fixes = plan.by_line.get(line.number)
         if fixes:
             content, applied = fix_line(content, line.number, fixes, linter, plan.unsafe)
             outcome.fixed += applied
-        if keep_changes and (content != line.content or ending != line.ending or prefix != (BOM if line.bom else b"")):
-            outcome.changed_lines.append((line.number, line.content, content))
+        old_prefix = BOM if line.bom else b""
+        if keep_changes and (content != line.content or ending != line.ending or prefix != old_prefix):
+            outcome.changed_lines.append((line.number, old_prefix + line.content + line.ending, prefix + content + ending))
         if out is not None:
             out.write(prefix + content + ending)
     return outcome
