@@ -17,6 +17,7 @@ from typing import Sequence
 from . import __version__
 from .config import ConfigError, Settings, settings_for
 from .diagnostics import Severity
+from .source import display_path
 
 DATASET_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -146,13 +147,6 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return found
 
 
-def display_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 # --- check ------------------------------------------------------------------------------
 
 def run_check(args) -> int:
@@ -207,6 +201,8 @@ def run_check(args) -> int:
                     continue
                 summary.add(d)
                 formatter.emit(d)
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             raise UsageError(f"{display}: {exc.strerror or exc}") from None
 

@@ -8,7 +8,9 @@ without keeping it in memory.
 from __future__ import annotations
 
 import io
+import os
 from array import array
+from pathlib import Path
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -86,3 +88,12 @@ class LineStore:
 
 def bytes_opener(data: bytes):
     return lambda: io.BytesIO(data)
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """How a path is shown to the user: relative to the working directory when below it."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(p)

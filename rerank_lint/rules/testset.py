@@ -11,7 +11,7 @@ import orjson
 
 from ..diagnostics import Severity
 from ..records import SCHEMAS, detect_format, Format
-from ..source import LineStore, iter_lines
+from ..source import LineStore, display_path, iter_lines
 from .base import DatasetRule, register
 from .normalize import passage_key, query_key
 
@@ -87,7 +87,7 @@ class QueryLeak(DatasetRule):
             return
         line = index.queries.get(query_key(record.query))
         if line is not None:
-            other = str(index.path)
+            other = display_path(index.path)
             related = report.related_value(line, "query", None, f"the same query in the {role} file", other, index.store.content(line))
             report.at_value(self, "query", None, f"this query is also in the {role} file {other}, line {line + 1}", related=[related])
 
@@ -124,7 +124,7 @@ class PassageLeak(DatasetRule):
                 hit = index.passages.get(passage_key(text))
                 if hit is not None:
                     line, other_key, other_index = hit
-                    other = str(index.path)
+                    other = display_path(index.path)
                     related = report.related_value(line, other_key, other_index, f"the same passage in the {role} file", other,
                                                    index.store.content(line))
                     report.at_value(self, key, i, f"this passage is also in the {role} file {other}, line {line + 1}", related=[related])
