@@ -77,6 +77,10 @@ class RecordRule(Rule):
 
 
 class DatasetRule(Rule):
+    # True when `observe` looks at the record alone (a lookup in a fixed index, or nothing) and
+    # keeps no state across records: an editor then re-runs it on the changed lines only.
+    record_local: ClassVar[bool] = False
+
     def start(self, context: "FileContext") -> None:
         """Called once before the first record of a file."""
 

@@ -341,6 +341,7 @@ class FileTooLarge(DatasetRule):
 
     code, name, severity = "RL411", "file-too-large", Severity.ERROR
     summary = "the file is larger than 1.5 GB"
+    record_local = True
 
     def start(self, context):
         self._size = context.size

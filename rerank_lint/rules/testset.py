@@ -77,6 +77,7 @@ class QueryLeak(DatasetRule):
 
     code, name, severity = "RL501", "query-leak", Severity.ERROR
     summary = "a query shared by the training and evaluation files"
+    record_local = True
 
     def start(self, context):
         self._context = context
@@ -109,6 +110,7 @@ class PassageLeak(DatasetRule):
 
     code, name, severity = "RL502", "passage-leak", Severity.WARNING
     summary = "a passage shared by the training and evaluation files"
+    record_local = True
 
     def start(self, context):
         self._context = context
@@ -148,6 +150,7 @@ class NoEvalFile(DatasetRule):
 
     code, name, severity = "RL503", "no-eval-file", Severity.INFO
     summary = "no evaluation file is paired with this training file"
+    record_local = True
 
     def start(self, context):
         self._context = context
