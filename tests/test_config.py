@@ -1,0 +1,80 @@
+"""Configuration: discovery, validation with the key named, selection, severities, per-file."""
+
+import pytest
+
+from rerank_lint.config import ConfigError, Settings, find_config, load_config, settings_for
+from rerank_lint.diagnostics import Severity
+
+from helpers import cohere, run_cli
+
+
+def test_found_upward_from_the_file(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.rerank-lint]\ntoken-budget = 256\n')
+    nested = tmp_path / "data" / "v1"
+    nested.mkdir(parents=True)
+    settings = settings_for(nested / "train.jsonl")
+    assert settings.token_budget == 256 and settings.root == tmp_path.resolve()
+
+
+def test_pyproject_without_the_section_is_skipped(tmp_path):
+    (tmp_path / "rerank-lint.toml").write_text("min-hard-negatives = 3\n")
+    inner = tmp_path / "pkg"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert find_config(inner / "a.jsonl") == tmp_path / "rerank-lint.toml"
+
+
+@pytest.mark.parametrize("toml,expected", [
+    ("tokn-budget = 5\n", "unknown setting `tokn-budget`"),
+    ("token_budget = 5\n", "did you mean `token-budget`"),
+    ("token-budget = 'x'\n", "setting `token-budget`"),
+    ("select = ['XX9']\n", "no rule code starts with 'XX9'"),
+    ("[severity]\nRL201 = 'fatal'\n", "`severity.RL201`"),
+    ("format = 'parquet'\n", "setting `format`"),
+    ("[per-file.'*.jsonl']\nbudget = 3\n", "unknown setting `per-file.*.jsonl.budget`"),
+    ("pairs = [{train = 'a'}]\n", "setting `pairs`"),
+    ("token-budget = \n", "invalid TOML"),
+])
+def test_invalid_config_names_the_key(tmp_path, toml, expected):
+    path = tmp_path / "rerank-lint.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert expected in str(err.value) and str(path) in str(err.value)
+
+
+def test_invalid_config_is_exit_code_2_with_a_clear_message(tmp_path):
+    (tmp_path / "rerank-lint.toml").write_text("tokn-budget = 5\n")
+    (tmp_path / "t.jsonl").write_text(cohere())
+    result = run_cli("check", "t.jsonl", cwd=tmp_path)
+    assert result.returncode == 2
+    assert b"unknown setting `tokn-budget`" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_select_ignore_prefixes_and_severity():
+    s = Settings().merged({"select": ["RL2", "RL401"], "ignore": ["RL209"], "severity": {"RL2": "error", "RL208": "info"}})
+    assert s.enabled("RL201") and s.enabled("RL401") and not s.enabled("RL209") and not s.enabled("RL101")
+    assert s.severity_of("RL201", Severity.WARNING) is Severity.ERROR
+    assert s.severity_of("RL208", Severity.WARNING) is Severity.INFO  # the longest prefix wins
+
+
+def test_per_file_settings_and_ignores(tmp_path):
+    (tmp_path / "rerank-lint.toml").write_text(
+        '[per-file."bge/*.jsonl"]\nformat = "bge"\ntoken-budget = 128\n[per-file-ignores]\n"legacy.jsonl" = ["RL2"]\n')
+    base = load_config(tmp_path / "rerank-lint.toml")
+    bge = base.for_file(tmp_path / "bge" / "a.jsonl")
+    assert (bge.format, bge.token_budget) == ("bge", 128)
+    assert not base.for_file(tmp_path / "legacy.jsonl").enabled("RL201")
+    assert base.for_file(tmp_path / "other.jsonl").enabled("RL201")
+
+
+def test_cli_flags_override_the_config(tmp_path):
+    (tmp_path / "rerank-lint.toml").write_text('select = ["RL202"]\n')
+    (tmp_path / "t.jsonl").write_text(cohere(query="<b>x</b> https://a.io"))
+    from_config = run_cli("check", "t.jsonl", cwd=tmp_path).stdout
+    assert b"RL202" in from_config and b"RL201" not in from_config
+    flagged = run_cli("check", "t.jsonl", "--select", "RL201", cwd=tmp_path).stdout
+    assert b"RL201" in flagged and b"RL202" not in flagged
+    explicit = tmp_path / "other.toml"
+    explicit.write_text('ignore = ["RL2"]\n')
+    assert b"RL20" not in run_cli("check", "t.jsonl", "--config", explicit, cwd=tmp_path).stdout
