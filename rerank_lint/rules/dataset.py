@@ -335,6 +335,9 @@ class FileTooLarge(DatasetRule):
     ## Why it matters
     Cohere rejects rerank fine-tuning files over 1.5 GB (`max-file-bytes`, default 1.5e9 bytes).
 
+    ## Example
+    A 2.1 GB export with full web pages as passages.
+
     ## Fix
     Deduplicate, trim passages to the token budget, or split the data.
     """
