@@ -19,6 +19,8 @@ def hits(code: str, text: str, **settings):
     ("RL201", "ratio 3:1 and a://b", []),
     ("RL202", "<p>BM25</p> is <span class=\"x\">fun</span><br/>", [("<p>", ""), ("</p>", ""), ("<span class=\"x\">", ""), ("</span>", ""), ("<br/>", "")]),
     ("RL202", "if a < b and c > d then x<y>z", []),
+    ("RL202", "the solutions to x<b or x>b also satisfy ax<b or ax>b", []),
+    ("RL202", "<a href='/x'>link</a> <td >", [("<a href='/x'>", ""), ("</a>", ""), ("<td >", "")]),
     ("RL202", "<!-- hidden --> text", [("<!-- hidden -->", "")]),
     ("RL203", "AT&amp;T &nbsp;&#39;x&#x41;", [("&amp;", "&"), ("&nbsp;", " "), ("&#39;", "'"), ("&#x41;", "A")]),
     ("RL203", "R&D; fish & chips &unknownentity;", []),
@@ -33,8 +35,10 @@ def hits(code: str, text: str, **settings):
     ("RL208", "clean", []),
     ("RL209", "a   b\t\tc\n\n\n\nd  ", [("   ", " "), ("\t\t", " "), ("\n\n\n\n", "\n\n")]),
     ("RL209", "one space. Two\n\nparagraphs", []),
+    ("RL209", "Two spaces.  After a stop is a convention.", []),
     ("RL210", "<onlyinclude>Big</onlyinclude> {{cite web}} [[Paris|city]] '''bold'''",
      [("<onlyinclude>", ""), ("</onlyinclude>", ""), ("{{cite web}}", None), ("[[Paris|city]]", None), ("'''", None), ("'''", None)]),
+    ("RL210", "in this diagram? ![[not to scale]]() Incorrect", []),
 ])
 def test_text_rule_cases(code, text, expected):
     assert hits(code, text) == expected

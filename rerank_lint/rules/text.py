@@ -63,7 +63,8 @@ class HtmlTag(TextRule):
     ## Why it matters
     Tags left from scraping (`<p>`, `<br/>`, `<span class=...>`) cost tokens and teach the model
     to rely on markup it will not see at query time. Only real HTML element names are reported,
-    so math such as `a < b` or `x<y>z` is not.
+    and attributes must have quoted values, so math such as `a < b`, `x<y>z` or `x<b or x>b` is
+    not.
 
     ## Example
         "relevant_passages": ["<p>BM25 is a <b>ranking</b> function.</p>"]
@@ -75,7 +76,11 @@ class HtmlTag(TextRule):
     code, name, severity = "RL202", "html-tag", Severity.WARNING
     summary = "an HTML tag in the text"
     fix = Applicability.SAFE
-    _pattern = re.compile(rf"</?(?:{_HTML_TAGS})(?:\s[^<>]{{0,300}})?/?>|<!--[^<>]{{0,500}}?-->|<!DOCTYPE[^<>]{{0,100}}>", re.IGNORECASE)
+    # A tag with attributes must have a quoted value (`<span class="x">`), so math such as
+    # `x<b or x>b` is not taken for a `<b>` tag.
+    _pattern = re.compile(
+        rf"</?(?:{_HTML_TAGS})(?:\s[^<>]{{0,300}}?=\s*[\"'][^<>]{{0,300}})?\s*/?>|<!--[^<>]{{0,500}}?-->|<!DOCTYPE[^<>]{{0,100}}>",
+        re.IGNORECASE)
 
     def check_text(self, text):
         if "<" not in text:
@@ -348,7 +353,7 @@ class SurroundingWhitespace(TextRule):
 
 @register
 class RepeatedWhitespace(TextRule):
-    """Runs of spaces or tabs, or three or more line breaks, inside a text.
+    """Runs of three or more spaces, of tabs, or of three or more line breaks, inside a text.
 
     ## Why it matters
     Runs of whitespace are left from layout (PDF columns, HTML indentation). They cost tokens and
@@ -364,10 +369,11 @@ class RepeatedWhitespace(TextRule):
     code, name, severity = "RL209", "repeated-whitespace", Severity.INFO
     summary = "repeated whitespace inside the text"
     fix = Applicability.SAFE
-    _pattern = re.compile(r"[ \t\u00a0]{2,}|\n[ \t]*\n(?:[ \t]*\n)+")
+    # Two spaces after a full stop is a typing convention, not noise: runs start at three.
+    _pattern = re.compile(r"[ \t\u00a0]{3,}|\t[ \t\u00a0]+|[ \u00a0]+\t|\n[ \t]*\n(?:[ \t]*\n)+")
 
     def check_text(self, text):
-        if "  " not in text and "\t" not in text and "\n\n" not in text and "\xa0" not in text:
+        if "   " not in text and "\t" not in text and "\n\n" not in text and "\xa0" not in text:
             return
         stripped_start = len(text) - len(text.lstrip())
         stripped_end = len(text.rstrip())
@@ -375,7 +381,7 @@ class RepeatedWhitespace(TextRule):
             run = m.group()
             if "\n" in run:
                 yield TextHit(m.start(), m.end(), f"{run.count(chr(10))} line breaks in a row", "\n\n")
-            elif run != "\t" and len(run) >= 2:
+            else:
                 yield TextHit(m.start(), m.end(), f"{len(run)} whitespace characters in a row", " ")
 
     def fix_description(self, hit):
@@ -405,7 +411,8 @@ class WikiMarkup(TextRule):
     summary = "wiki markup in the text"
     fix = Applicability.SAFE
     _tag = re.compile(rf"</?(?:{_WIKI_TAGS})(?:\s[^<>]{{0,300}})?/?>", re.IGNORECASE)
-    _other = re.compile(r"\{\{[^{}\n]{1,300}\}\}|\[\[[^\[\]\n]{1,300}\]\]|'''")
+    # `![[alt]]()` is a Markdown image with a bracketed alt text, not a wiki link.
+    _other = re.compile(r"\{\{[^{}\n]{1,300}\}\}|(?<!!)\[\[[^\[\]\n]{1,300}\]\]|'''")
 
     def check_text(self, text):
         if "<" in text:
