@@ -1,0 +1,87 @@
+"""Semantic diagnostics (RL6xx) in the background.
+
+The semantic rules (rerank_lint/semantic, opt-in with the `semantic` setting) need an embedding
+model, so they never run on the cheap path: after the cheap diagnostics of a version are
+published, a debounced run of the same engine with only the semantic rules starts on its own
+worker thread. An edit during the debounce cancels it; a run that finishes after the text
+changed is dropped, never published. The model loads lazily on that thread, on the first run,
+so `initialize` and the cheap diagnostics never wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from rerank_lint.engine import Linter
+from rerank_lint.rules import REGISTRY
+
+if TYPE_CHECKING:
+    from .lsp import RerankServer
+    from .state import DocumentState
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_SECONDS = 0.3
+
+
+def semantic_rules(cls) -> bool:
+    return cls.semantic
+
+
+class SemanticRunner:
+    def __init__(self, server: "RerankServer"):
+        self.server = server
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="rerank-lint-semantic")
+        self._warm = False
+
+    @staticmethod
+    def wanted(state: "DocumentState") -> bool:
+        if not getattr(state.settings, "semantic", False):
+            return False
+        if not any(cls.semantic for cls in REGISTRY.values()):
+            return False  # the semantic rules are not installed in this build
+        try:
+            from rerank_lint import semantic
+        except ImportError:
+            return False
+        return semantic.available()
+
+    def schedule(self, state: "DocumentState") -> None:
+        if state.semantic_task is not None:
+            state.semantic_task.cancel()
+        if not self.wanted(state):
+            state.semantic = []
+            return
+        state.semantic_task = asyncio.get_running_loop().create_task(self._run(state))
+
+    async def _run(self, state: "DocumentState") -> None:
+        await asyncio.sleep(DEBOUNCE_SECONDS)
+        version = state.linted_version
+        if state.closed or version != state.doc.version:
+            return
+        data = state.doc.text().encode("utf-8", "surrogatepass")
+        token = None if self._warm else await self.server._begin_progress("rerank-lint: loading the embedding model")
+        try:
+            found = await asyncio.get_running_loop().run_in_executor(self.pool, self._check, state, data)
+        except Exception:  # noqa: BLE001 - a failing model must not take the server down
+            log.exception("semantic checks failed for %s", state.doc.uri)
+            return
+        finally:
+            if token is not None:
+                self.server._end_progress(token)
+        self._warm = True
+        if state.closed or version != state.doc.version:
+            return  # computed for an old version: dropped
+        state.semantic, state.semantic_version = found, version
+        await self.server.publish(state)
+
+    @staticmethod
+    def _check(state: "DocumentState", data: bytes):
+        linter = Linter(state.settings, only=semantic_rules)
+        inc = state.inc
+        found = linter.check_bytes(data, state.display, eval_path=inc.context.eval_path, train_path=inc.context.train_path)
+        # The streaming pass also reports the file's syntax; the cheap path has those already.
+        return [d for d in found if REGISTRY[d.code].semantic]
