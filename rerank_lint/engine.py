@@ -480,13 +480,27 @@ class Linter:
                     reporter.at_text(rule, ref.key, ref.index, hit.start, hit.end,
                                      f"{ref.role.value}: {hit.message}", fix)
         for rule in self.record_rules:
-            self._guard(rule, rule.check_record, reporter, record, reporter)
+            # Inlined rather than through _guard: this loop runs for every rule of every record.
+            try:
+                rule.check_record(record, reporter)
+            except Exception as exc:  # noqa: BLE001
+                self._rule_failed(rule, reporter, exc)
 
     def _text_hits(self, text: str) -> list[tuple[TextRule, TextHit]]:
         hits = self._text_cache.get(text)
         if hits is None:
             hits = []
+            ascii_text = text.isascii()
             for rule in self.text_rules:
+                if ascii_text and rule.ascii_never:
+                    continue
+                needles = rule.needles
+                if needles is not None:
+                    for needle in needles:
+                        if needle in text:
+                            break
+                    else:
+                        continue
                 for hit in rule.check_text(text):
                     hits.append((rule, hit))
             if len(self._text_cache) >= TEXT_CACHE_LIMIT:
@@ -500,8 +514,12 @@ class Linter:
         try:
             method(*args)
         except Exception as exc:  # noqa: BLE001
-            reporter.emit(src.InternalError, f"rule {rule.code} ({rule.name}) failed here: {exc.__class__.__name__}: {exc}",
-                          Range.in_line(reporter.line, reporter.content, 0, 0))
+            self._rule_failed(rule, reporter, exc)
+
+    @staticmethod
+    def _rule_failed(rule: Rule, reporter: Reporter, exc: Exception) -> None:
+        reporter.emit(src.InternalError, f"rule {rule.code} ({rule.name}) failed here: {exc.__class__.__name__}: {exc}",
+                      Range.in_line(reporter.line, reporter.content, 0, 0))
 
     # --- fixing one line again --------------------------------------------------------
 

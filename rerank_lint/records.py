@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Iterator
-
+from typing import NamedTuple
 import orjson
 
 from .spans import FieldSpan, LineSpans, char_to_byte, locate
@@ -57,9 +56,9 @@ def detect_format(data: dict) -> Format | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class TextRef:
-    """One text of a record: where it sits (key and list index) and what role it plays."""
+class TextRef(NamedTuple):
+    """One text of a record: where it sits (key and list index) and what role it plays.
+    (A NamedTuple: several are made per record, and tuples are the cheapest to build.)"""
 
     role: Role
     key: str
@@ -68,7 +67,7 @@ class TextRef:
 
 
 class Record:
-    __slots__ = ("line", "content", "data", "schema", "_spans")
+    __slots__ = ("line", "content", "data", "schema", "_spans", "_content_hash", "_relevant", "_negatives")
 
     def __init__(self, line: int, content: bytes, data: dict, schema: Schema):
         self.line = line
@@ -76,6 +75,9 @@ class Record:
         self.data = data
         self.schema = schema
         self._spans: LineSpans | None = None
+        self._content_hash: int | None = None
+        self._relevant: list[tuple[int, str]] | None = None
+        self._negatives: list[tuple[int, str]] | None = None
 
     @property
     def spans(self) -> LineSpans:
@@ -95,20 +97,37 @@ class Record:
             return []
         return [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
 
+    # Several rules ask for these on every record: computed once.
     def relevant(self) -> list[tuple[int, str]]:
-        return self.strings(self.schema.relevant_key)
+        if self._relevant is None:
+            self._relevant = self.strings(self.schema.relevant_key)
+        return self._relevant
 
     def negatives(self) -> list[tuple[int, str]]:
-        return self.strings(self.schema.negative_key)
+        if self._negatives is None:
+            self._negatives = self.strings(self.schema.negative_key)
+        return self._negatives
 
-    def texts(self) -> Iterator[TextRef]:
-        query = self.query
-        if query is not None:
-            yield TextRef(Role.QUERY, "query", None, query)
-        for i, text in self.relevant():
-            yield TextRef(Role.RELEVANT, self.schema.relevant_key, i, text)
-        for i, text in self.negatives():
-            yield TextRef(Role.NEGATIVE, self.schema.negative_key, i, text)
+    def texts(self) -> list[TextRef]:
+        # Called for every record by the text rules: built directly, without the helpers above.
+        data = self.data
+        refs = []
+        query = data.get("query")
+        if isinstance(query, str):
+            refs.append(TextRef(Role.QUERY, "query", None, query))
+        for role, key in ((Role.RELEVANT, self.schema.relevant_key), (Role.NEGATIVE, self.schema.negative_key)):
+            value = data.get(key)
+            if isinstance(value, list):
+                refs.extend(TextRef(role, key, i, text) for i, text in enumerate(value) if isinstance(text, str))
+        return refs
+
+    @property
+    def content_hash(self) -> int:
+        """Hash of the record's bytes (surrounding whitespace ignored), shared by the rules that
+        compare whole records."""
+        if self._content_hash is None:
+            self._content_hash = hash(self.content.strip())
+        return self._content_hash
 
     # --- source positions -------------------------------------------------------------
 

@@ -63,6 +63,11 @@ class TextHit:
 
 class TextRule(Rule):
     roles: ClassVar[frozenset[Role]] = frozenset(Role)
+    # Cheap pre-checks the engine runs before calling `check_text` (most texts are clean, and
+    # a substring test is far cheaper than a regex): the rule can only find something if one
+    # of `needles` is in the text, and never in pure-ASCII text when `ascii_never` is set.
+    needles: ClassVar[tuple[str, ...] | None] = None
+    ascii_never: ClassVar[bool] = False
 
     def check_text(self, text: str) -> Iterable[TextHit]:
         raise NotImplementedError

@@ -69,7 +69,7 @@ class DuplicateQuery(GroupRule):
     def group_keys(self, record):
         query = record.query
         if query is not None and query.strip():
-            yield query_key(query), hash(record.content.strip())
+            yield query_key(query), record.content_hash
 
     def conflict(self, first, later):
         return first.payload != later.payload  # an exact copy of the record is RL403's
@@ -99,7 +99,7 @@ class DuplicateRecord(GroupRule):
     fix = Applicability.UNSAFE
 
     def group_keys(self, record):
-        yield hash(record.content.strip()), None
+        yield record.content_hash, None
 
     def report_conflict(self, report, record, first, later):
         related = report.related_value(first.line, "query", None, "first copy of the record")

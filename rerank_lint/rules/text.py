@@ -1,8 +1,9 @@
 """RL2xx: text cleaning. Each rule is a pure function of one text, cached per distinct text.
 
 Every pattern here is linear in the length of the text: no nested quantifiers, bounded
-repetition inside tags, so adversarial input cannot make a check explode. Each rule starts
-with a plain substring test (C speed) and runs its regex only when that test passes.
+repetition inside tags, so adversarial input cannot make a check explode. A rule declares the
+substrings (`needles`) without which it cannot match; the engine tests them first (C speed)
+and calls the rule only when one is present.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ class UrlInText(TextRule):
     fix = Applicability.UNSAFE
     _pattern = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'\]\[]+|\bwww\.[a-z0-9-]+\.[a-z]{2,}[^\s<>\"'\]\[]*", re.IGNORECASE)
 
+    needles = ("://", "www.")
+
     def check_text(self, text):
-        if "://" not in text and "www." not in text:
-            return
         for m in self._pattern.finditer(text):
             url = m.group().rstrip(".,;:!?)'\"")
             yield TextHit(m.start(), m.start() + len(url), f"URL {_short(url)}", "")
@@ -82,9 +83,9 @@ class HtmlTag(TextRule):
         rf"</?(?:{_HTML_TAGS})(?:\s[^<>]{{0,300}}?=\s*[\"'][^<>]{{0,300}})?\s*/?>|<!--[^<>]{{0,500}}?-->|<!DOCTYPE[^<>]{{0,100}}>",
         re.IGNORECASE)
 
+    needles = ("<",)
+
     def check_text(self, text):
-        if "<" not in text:
-            return
         for m in self._pattern.finditer(text):
             yield TextHit(m.start(), m.end(), f"HTML {_short(m.group())}", "")
 
@@ -112,9 +113,9 @@ class HtmlEntity(TextRule):
     fix = Applicability.SAFE
     _pattern = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 
+    needles = ("&",)
+
     def check_text(self, text):
-        if "&" not in text:
-            return
         for m in self._pattern.finditer(text):
             entity = m.group()
             decoded = html.unescape(entity)
@@ -182,9 +183,9 @@ class InvisibleCharacter(TextRule):
     fix = Applicability.SAFE
     _pattern = re.compile(f"[{_INVISIBLE}]+")
 
+    ascii_never = True
+
     def check_text(self, text):
-        if text.isascii():
-            return
         for m in self._pattern.finditer(text):
             names = ", ".join(sorted({_char_name(c) for c in m.group()}))
             yield TextHit(m.start(), m.end(), f"invisible character {names}", "")
@@ -236,9 +237,9 @@ class Mojibake(TextRule):
     summary = "mis-decoded text (mojibake)"
     fix = Applicability.UNSAFE
 
+    ascii_never = True
+
     def check_text(self, text):
-        if text.isascii():
-            return
         for m in _MOJIBAKE.finditer(text):
             repaired = _undo_mojibake(m.group())
             if repaired is not None:
@@ -268,9 +269,10 @@ class ReplacementCharacter(TextRule):
     summary = "a replacement character: text was lost in decoding"
     _pattern = re.compile("\ufffd+")
 
+    needles = ("\ufffd",)
+    ascii_never = True
+
     def check_text(self, text):
-        if "\ufffd" not in text:
-            return
         for m in self._pattern.finditer(text):
             yield TextHit(m.start(), m.end(), f"{len(m.group())} replacement character(s) `\ufffd`: characters were lost when the text was decoded")
 
@@ -296,23 +298,52 @@ class SymbolRun(TextRule):
     code, name, severity = "RL207", "symbol-run", Severity.INFO
     summary = "a long run of symbols or emoji"
 
+    _ASCII_SYMBOLS = "$+<=>^`|~"  # Unicode category S within ASCII
+    _ASCII_PUNCTUATION = "!\"#%&'()*,-./:;?@[\\]_{}"
+
     def __init__(self, settings):
         super().__init__(settings)
-        n = max(2, settings.symbol_run_length)
-        # ASCII text needs no Unicode categories: the stdlib engine is faster.
-        self._ascii = re.compile(rf"[$+<=>^`|~]{{{n},}}|([!\"#%&'()*,\-./:;?@\[\\\]_{{}}])\1{{{n - 1},}}")
+        n = self._length = max(2, settings.symbol_run_length)
+        # ASCII text (most of it) is scanned for runs of any symbol or punctuation with the
+        # stdlib engine, then each run is checked in Python: one cheap pass over the text.
+        self._ascii_runs = re.compile(f"[{re.escape(self._ASCII_SYMBOLS + self._ASCII_PUNCTUATION)}]{{{n},}}")
+        self._repeated = re.compile(rf"(.)\1{{{n - 1},}}")
+        self._symbol_run = re.compile(f"[{re.escape(self._ASCII_SYMBOLS)}]{{{n},}}")
+        marked = (self._ASCII_SYMBOLS + self._ASCII_PUNCTUATION).encode()
+        self._to_marker = bytes(ord("P") if b in marked else ord("a") for b in range(256))
+        self._marker = b"P" * n
         import regex
 
         self._unicode = regex.compile(rf"(?:\p{{S}}[\u200d\ufe0f\p{{M}}]*){{{n},}}|(\p{{P}})\1{{{n - 1},}}")
 
     def check_text(self, text):
-        pattern = self._ascii if text.isascii() else self._unicode
-        for m in pattern.finditer(text):
-            run = m.group()
+        if text.isascii():
+            # Map every symbol and punctuation byte to "P" (a 256-byte table: C speed), so that
+            # texts without n in a row are rejected by a substring test, not a regex scan.
+            if self._marker not in text.encode("ascii").translate(self._to_marker):
+                return
+            matches = (m for run in self._ascii_runs.finditer(text) for m in self._runs_in(run))
+        else:
+            matches = ((m.start(), m.end()) for m in self._unicode.finditer(text))
+        for start, end in matches:
+            run = text[start:end]
             # Ellipses and rules of dashes in short runs are prose, not noise.
             if len(set(run)) == 1 and run[0] in ".-_" and len(run) < 8:
                 continue
-            yield TextHit(m.start(), m.end(), f"run of {len(run)} symbols {_short(run)}")
+            yield TextHit(start, end, f"run of {len(run)} symbols {_short(run)}")
+
+    def _runs_in(self, run):
+        """Within a run of ASCII punctuation and symbols, the parts that count: symbols, or one
+        punctuation mark repeated (mixed punctuation such as `\\)\\(` is left alone)."""
+        text, offset = run.group(), run.start()
+        found = [(m.start(), m.end()) for m in self._symbol_run.finditer(text)]
+        found += [(m.start(), m.end()) for m in self._repeated.finditer(text)]
+        found.sort()
+        last_end = -1
+        for start, end in found:
+            if start >= last_end:
+                last_end = end
+                yield offset + start, offset + end
 
 
 @register
@@ -372,9 +403,9 @@ class RepeatedWhitespace(TextRule):
     # Two spaces after a full stop is a typing convention, not noise: runs start at three.
     _pattern = re.compile(r"[ \t\u00a0]{3,}|\t[ \t\u00a0]+|[ \u00a0]+\t|\n[ \t]*\n(?:[ \t]*\n)+")
 
+    needles = ("   ", "\t", "\n\n", "\xa0")
+
     def check_text(self, text):
-        if "   " not in text and "\t" not in text and "\n\n" not in text and "\xa0" not in text:
-            return
         stripped_start = len(text) - len(text.lstrip())
         stripped_end = len(text.rstrip())
         for m in self._pattern.finditer(text, stripped_start, stripped_end):
@@ -413,6 +444,8 @@ class WikiMarkup(TextRule):
     _tag = re.compile(rf"</?(?:{_WIKI_TAGS})(?:\s[^<>]{{0,300}})?/?>", re.IGNORECASE)
     # `![[alt]]()` is a Markdown image with a bracketed alt text, not a wiki link.
     _other = re.compile(r"\{\{[^{}\n]{1,300}\}\}|(?<!!)\[\[[^\[\]\n]{1,300}\]\]|'''")
+
+    needles = ("<", "{{", "[[", "'''")
 
     def check_text(self, text):
         if "<" in text:
