@@ -130,3 +130,11 @@ def test_output_piped_into_head_is_not_an_error(tmp_path):
     result = subprocess.run(f"{sys.executable} -m rerank_lint check t.jsonl | head -1", shell=True, cwd=tmp_path,
                             capture_output=True, text=True)
     assert "Traceback" not in result.stderr and "error" not in result.stderr
+
+
+def test_rule_reference_is_up_to_date():
+    from rerank_lint.docs import rules_markdown
+
+    from helpers import ROOT
+
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), "run: python -m rerank_lint.docs > docs/rules.md"
