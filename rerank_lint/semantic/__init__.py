@@ -31,3 +31,14 @@ def notify(message: str) -> None:
         return
     _notified.add(message)
     print(message, file=sys.stderr, flush=True)
+
+
+def usable(settings) -> bool:
+    """Whether the semantic rules run: enabled by the settings and installed. Enabled but not
+    installed says so once and runs the other rules: a missing extra is not a data problem."""
+    if not settings.semantic:
+        return False
+    if available():
+        return True
+    notify(MISSING_MESSAGE)
+    return False

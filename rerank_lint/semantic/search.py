@@ -90,19 +90,37 @@ def clusters(n: int, firsts: np.ndarray, seconds: np.ndarray) -> np.ndarray:
     return np.array([root(x) for x in range(n)], dtype=np.int64)
 
 
+def group_best(groups: np.ndarray, scores: np.ndarray, size: int, lowest: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """For each group 0..size-1, the position (in `scores`) and value of its highest (or lowest)
+    score; position -1 and value NaN for a group with no entry."""
+    position = np.full(size, -1, dtype=np.int64)
+    value = np.full(size, np.nan, dtype=np.float32)
+    if len(groups) == 0:
+        return position, value
+    # Sorted by group, then by score with the wanted extreme last in each group's run.
+    order = np.lexsort((-scores if lowest else scores, groups))
+    sorted_groups = groups[order]
+    last = np.flatnonzero(np.append(sorted_groups[1:] != sorted_groups[:-1], True))
+    position[sorted_groups[last]] = order[last]
+    value[sorted_groups[last]] = scores[order[last]]
+    return position, value
+
+
 def best_partner(n: int, firsts: np.ndarray, seconds: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each item, its most similar partner among the pairs (-1 when it has none)."""
-    partner = np.full(n, -1, dtype=np.int64)
-    best = np.full(n, -np.inf, dtype=np.float32)
-    both_ends = np.concatenate([firsts, seconds])
+    ends = np.concatenate([firsts, seconds])
     others = np.concatenate([seconds, firsts])
-    both_scores = np.concatenate([scores, scores])
-    if len(both_ends) == 0:
-        return partner, best
-    # Sorted by item, then score: the last entry of each item's run is its best partner.
-    order = np.lexsort((both_scores, both_ends))
-    items = both_ends[order]
-    last = np.flatnonzero(np.append(items[1:] != items[:-1], True))
-    partner[items[last]] = others[order][last]
-    best[items[last]] = both_scores[order][last]
+    position, best = group_best(ends, np.concatenate([scores, scores]), n)
+    partner = np.where(position >= 0, others[np.maximum(position, 0)] if len(others) else -1, -1)
     return partner, best
+
+
+def row_dot(vectors: np.ndarray, left: np.ndarray, right: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
+    """Cosine similarity of vectors[left[k]] and vectors[right[k]] for each k, in chunks so the
+    gathered rows stay small."""
+    out = np.empty(len(left), dtype=np.float32)
+    for start in range(0, len(left), chunk):
+        a = vectors[left[start:start + chunk]]
+        b = vectors[right[start:start + chunk]]
+        out[start:start + chunk] = np.einsum("ij,ij->i", a, b)
+    return out

@@ -1,0 +1,215 @@
+"""What the semantic rules of one file share: its distinct texts, a compact table of which
+record holds which text, the embeddings (computed once, for all rules, at the end of the file)
+and the conclusions several rules draw on.
+
+Records are not kept: each is a line number and text ids. Each distinct text is kept once,
+because it must be embedded (or looked up in the cache) at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, NamedTuple
+
+import orjson
+
+from ..config import ConfigError
+from ..records import SCHEMAS, Format, detect_format
+from ..rules.normalize import query_key
+from ..source import LineStore, iter_lines
+from . import MISSING_MESSAGE, notify
+
+if TYPE_CHECKING:
+    import numpy as np
+
+NO_TEXT = -1
+
+# Numbers and math or code symbols: two texts that differ in them ask or say different things
+# ("15% of 80" / "25% of 80", "d^{4}" / "d 4"), however close their embeddings (which barely
+# see them). Prose punctuation is not part of it.
+_FIGURES = re.compile(r"\d+(?:[.,]\d+)*|[^\w\s.,;:!?'\"`´‘’“”«»()\[\]¿¡…-]")
+
+
+def figures_of(text: str) -> Counter:
+    return Counter(_FIGURES.findall(text))
+
+
+class RecordTexts(NamedTuple):
+    line: int
+    relevant_key: str
+    negative_key: str
+    query: int  # text id, NO_TEXT when the query is missing or blank
+    positives: tuple[tuple[int, int], ...]  # (index in the list, text id)
+    negatives: tuple[tuple[int, int], ...]
+
+
+class TextTable:
+    """Distinct texts with dense ids: the rows of the embedding matrix."""
+
+    def __init__(self):
+        self.ids: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def id(self, text: str) -> int:
+        if not text.strip():
+            return NO_TEXT  # blank texts are the schema rules' business; nothing to embed
+        found = self.ids.get(text)
+        if found is None:
+            found = self.ids[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+
+@dataclass
+class QueryGroups:
+    """Distinct queries (ignoring case, spaces and punctuation, as RL402 does)."""
+
+    text: "np.ndarray"  # text id of each group's first query
+    line: "np.ndarray"  # first line of each group
+    records: "np.ndarray"  # records in each group
+    of_record: "np.ndarray"  # group of each record, -1 without a query
+
+
+class SemanticIndex:
+    def __init__(self, settings):
+        self.settings = settings
+        self.table = TextTable()
+        self.records: list[RecordTexts] = []
+        self._last_line = -1
+        self._embedder = None
+        self._vectors = None
+        self._unavailable = False
+        self._memo: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, context) -> "SemanticIndex":
+        """The index of the file being checked, created by the first semantic rule."""
+        index = context.extras.get("semantic")
+        if index is None:
+            index = context.extras["semantic"] = cls(context.settings)
+        return index
+
+    def add(self, record) -> None:
+        if record.line == self._last_line:  # every semantic rule passes every record on
+            return
+        self._last_line = record.line
+        table = self.table
+        query = record.query
+        self.records.append(RecordTexts(
+            record.line, record.schema.relevant_key, record.schema.negative_key,
+            table.id(query) if query is not None else NO_TEXT,
+            tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.relevant()) if t != NO_TEXT),
+            tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.negatives()) if t != NO_TEXT),
+        ))
+
+    # --- embeddings ---------------------------------------------------------------------
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embedder import Embedder
+
+            self._embedder = Embedder(self.settings)
+        return self._embedder
+
+    def vectors(self) -> "np.ndarray | None":
+        """One unit vector per distinct text; None when no model can be used (said once)."""
+        if self._vectors is None and not self._unavailable:
+            self._vectors = self.embed(self.table.texts)
+        return self._vectors
+
+    def embed(self, texts: list[str]) -> "np.ndarray | None":
+        if self._unavailable:
+            return None
+        try:
+            return self.embedder.embed(texts)
+        except ConfigError as exc:
+            notify(f"rerank-lint: error: {exc}")
+        except ImportError:
+            notify(MISSING_MESSAGE)
+        self._unavailable = True
+        return None
+
+    def memo(self, name: str, compute: Callable[[], object]):
+        """A conclusion computed once and shared by the rules that need it."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
+
+    # --- shared views -------------------------------------------------------------------
+
+    def query_groups(self) -> QueryGroups:
+        def compute():
+            import numpy as np
+
+            first: dict[str, int] = {}
+            texts, lines, counts, of_record = [], [], [], []
+            for record in self.records:
+                if record.query == NO_TEXT:
+                    of_record.append(-1)
+                    continue
+                key = query_key(self.table.texts[record.query])
+                group = first.get(key)
+                if group is None:
+                    group = first[key] = len(texts)
+                    texts.append(record.query)
+                    lines.append(record.line)
+                    counts.append(0)
+                counts[group] += 1
+                of_record.append(group)
+            as_array = lambda v: np.array(v, dtype=np.int64)  # noqa: E731
+            return QueryGroups(as_array(texts), as_array(lines), as_array(counts), as_array(of_record))
+
+        return self.memo("query-groups", compute)
+
+    def passage_ids(self) -> "np.ndarray":
+        """Distinct passages (relevant or negative) in the order first seen."""
+        def compute():
+            import numpy as np
+
+            seen = dict.fromkeys(t for r in self.records for _, t in r.positives + r.negatives)
+            return np.fromiter(seen, dtype=np.int64, count=len(seen))
+
+        return self.memo("passage-ids", compute)
+
+
+class OtherSide:
+    """Queries and relevant passages of the other file of a train/eval pair, each distinct text
+    with its first place, and the file's lines for pointing at them."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.store = LineStore(lambda: open(path, "rb"))
+        self.queries: dict[str, int] = {}
+        self.passages: dict[str, tuple[int, str, int]] = {}
+        with open(path, "rb") as stream:
+            for line in iter_lines(stream):
+                self.store.record(line)
+                try:
+                    data = orjson.loads(line.content)
+                except orjson.JSONDecodeError:
+                    continue
+                if not isinstance(data, dict):
+                    continue
+                query = data.get("query")
+                if isinstance(query, str) and query.strip():
+                    self.queries.setdefault(query, line.number)
+                key = SCHEMAS[detect_format(data) or Format.COHERE].relevant_key
+                value = data.get(key)
+                for i, text in enumerate(value if isinstance(value, list) else ()):
+                    if isinstance(text, str) and text.strip():
+                        self.passages.setdefault(text, (line.number, key, i))
+
+    @classmethod
+    def of(cls, context) -> tuple["OtherSide | None", str]:
+        other = context.eval_path or context.train_path
+        if other is None or not Path(other).is_file():
+            return None, ""
+        role = "evaluation" if context.eval_path else "training"
+        side = context.extras.get("semantic-other")
+        if side is None:
+            side = context.extras["semantic-other"] = cls(Path(other))
+        return side, role
