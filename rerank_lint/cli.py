@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--token-budget", type=int, help="tokens for query + passage (default 510)")
     check.add_argument("--tokenizer", help="tiktoken encoding name or path to a tokenizer.json")
     check.add_argument("--eval", type=Path, help="evaluation file paired with the checked training files")
+    check.add_argument("--semantic", action="store_true", help="also run the semantic checks (RL6xx) with an embedding model")
     check.add_argument("--baseline", type=Path, help="suppress the problems recorded in this baseline file")
     check.add_argument("--write-baseline", nargs="?", const=True, metavar="FILE",
                        help="record all current problems in a baseline file and exit 0")
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--token-budget", type=int)
     stats.add_argument("--tokenizer")
     stats.add_argument("--input-format", choices=("auto", "cohere", "bge"))
+    stats.add_argument("--semantic", action="store_true", help="add diversity figures from an embedding model")
 
     server = sub.add_parser("server", help="run the language server on stdio")
     server.add_argument("--stdio", action="store_true", help="use stdio (the default and only transport)")
@@ -121,6 +123,8 @@ def cli_overrides(args) -> dict:
         raw["token-budget"] = args.token_budget
     if getattr(args, "tokenizer", None):
         raw["tokenizer"] = args.tokenizer
+    if getattr(args, "semantic", False):
+        raw["semantic"] = True
     return raw
 
 
@@ -170,6 +174,10 @@ def run_check(args) -> int:
         eval_path = args.eval.resolve() if args.eval else settings.eval_for(path)
         train_path = None if args.eval else settings.train_for(path)
         linter = Linter(settings)
+        if any(rule.semantic for rule in linter.dataset_rules):
+            from .semantic.embedder import resolve_model
+
+            resolve_model(settings)  # a missing model is a configuration error: say it before checking
         context = {"eval_path": eval_path, "train_path": train_path}
         baseline = None
         baseline_path = args.baseline or (settings.resolve(settings.baseline) if settings.baseline else None)

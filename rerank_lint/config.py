@@ -21,7 +21,7 @@ CONFIG_FILES = ("rerank-lint.toml", ".rerank-lint.toml", "pyproject.toml")
 FORMATS = ("auto", "cohere", "bge")
 # Semantic thresholds: cosine similarities, shares or ratios, all in [0, 1].
 SIMILARITY_SETTINGS = (
-    "paraphrase-threshold", "easy-negative-floor", "easy-negative-ratio", "false-negative-ratio",
+    "paraphrase-threshold", "easy-negative-floor", "easy-negative-ratio", "false-negative-ratio", "false-negative-min-positive",
     "false-negative-passage-similarity", "lexical-negative-overlap", "lexical-negative-similarity",
     "leak-similarity", "max-near-duplicate-share",
 )
@@ -72,15 +72,16 @@ class Settings:
     semantic_batch_size: int = 64
     # Thresholds are cosine similarities of the model's embeddings, calibrated for the default
     # model on the real files (docs/semantic.md); another model needs its own calibration.
-    paraphrase_threshold: float = 0.90
+    paraphrase_threshold: float = 0.92
     easy_negative_floor: float = 0.05
     easy_negative_ratio: float = 0.30
-    false_negative_ratio: float = 0.95
+    false_negative_ratio: float = 1.0
+    false_negative_min_positive: float = 0.5
     false_negative_passage_similarity: float = 0.95
     lexical_negative_overlap: float = 0.60
     lexical_negative_similarity: float = 0.30
     leak_similarity: float = 0.92
-    max_near_duplicate_share: float = 0.20
+    max_near_duplicate_share: float = 0.25
 
     # Not settings: where the configuration came from.
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})

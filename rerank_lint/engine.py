@@ -33,6 +33,7 @@ from .records import SCHEMAS, Format, Record, Schema, detect_format
 from .rules import REGISTRY, DatasetRule, RecordRule, Rule, TextRule
 from .rules import source as src
 from .rules.base import TextHit
+from .semantic import usable as semantic_usable
 from .source import BINARY_SNIFF_BYTES, Line, LineStore, iter_lines, looks_binary
 from .spans import locate
 from .tokens import LazyTokenizer
@@ -251,6 +252,10 @@ class Linter:
             code: settings.severity_of(code, cls.severity) for code, cls in REGISTRY.items()
         }
         self.enabled = {code for code in REGISTRY if settings.enabled(code)}
+        # Semantic rules (RL6xx) load an embedding model: they run only when the settings ask
+        # for them and the extra is installed (else one line on stderr, not a failure).
+        if any(REGISTRY[code].semantic for code in self.enabled) and not semantic_usable(settings):
+            self.enabled = {code for code in self.enabled if not REGISTRY[code].semantic}
         for code in sorted(self.enabled):
             cls = REGISTRY[code]
             if cls is None or (only is not None and not only(cls)):

@@ -23,6 +23,7 @@ def dataset_stats(path: Path, settings) -> dict:
     from .engine import Linter
 
     linter = Linter(settings, only=lambda cls: False)  # records only: no rule runs
+    semantic = semantic_index(settings)
     tokenizer = None
     queries: set[str] = set()
     records = relevant = negatives = invalid = 0
@@ -57,6 +58,8 @@ def dataset_stats(path: Path, settings) -> dict:
         kept = {text for _, text in record.negatives() if text.strip()}
         negatives += len(kept)
         per_query[len(kept)] += 1
+        if semantic is not None:
+            semantic.add(record)
     pair_tokens.sort()
     query_tokens.sort()
     return {
@@ -73,7 +76,24 @@ def dataset_stats(path: Path, settings) -> dict:
         "query_plus_relevant_tokens": {f"p{q}": percentile(pair_tokens, q) for q in (50, 90, 95, 99)}
         | {"max": pair_tokens[-1] if pair_tokens else 0, "over_budget": over_budget},
         "hard_negatives_per_query": {str(k): v for k, v in sorted(per_query.items())},
-    }
+    } | ({"diversity": _diversity(semantic, settings)} if semantic is not None else {})
+
+
+def semantic_index(settings):
+    """With `--semantic` (and the extra installed), the index that diversity figures need."""
+    from .semantic import usable
+
+    if not usable(settings):
+        return None
+    from .semantic.index import SemanticIndex
+
+    return SemanticIndex(settings)
+
+
+def _diversity(index, settings) -> dict | None:
+    from .semantic.diversity import figures
+
+    return figures(index, settings)
 
 
 def format_stats(s: dict) -> str:
@@ -92,6 +112,14 @@ def format_stats(s: dict) -> str:
     top = max(histogram.values(), default=1)
     for k, v in histogram.items():
         lines.append(f"    {k:>4}  {v:>7}  {'#' * max(1, round(30 * v / top))}")
+    diversity = s.get("diversity")
+    if diversity:
+        lines.append(f"  diversity ({diversity['model']}, near-duplicate at cosine >= {diversity['threshold']:.2f}):")
+        for what in ("queries", "passages"):
+            d = diversity[what]
+            lines.append(f"    {what:<9} {d['near_duplicates']} of {d['items']} with a near-duplicate "
+                         f"({d['near_duplicate_share']:.0%}, {d['clusters']} groups); "
+                         f"effective number of distinct topics {d['effective_topics']:.0f}")
     return "\n".join(lines) + "\n"
 
 
