@@ -38,7 +38,8 @@ _serials = itertools.count()
 class LineState:
     """One line of the document and what the per-line rules found in it."""
 
-    __slots__ = ("serial", "index", "line", "computed_at", "diagnostics", "record", "detected", "schema_seen", "keys")
+    __slots__ = ("serial", "index", "line", "computed_at", "diagnostics", "record", "detected", "schema_seen", "keys",
+                 "blank")
 
     def __init__(self, index: int, line: Line):
         self.serial = next(_serials)  # never reused, unlike id(): group signatures rely on it
@@ -50,14 +51,11 @@ class LineState:
         self.detected: Format | None = None
         self.schema_seen: Schema | None = None  # the file format the line was checked against
         self.keys: list[list[tuple[object, object]]] = []  # per group rule: (key, payload) pairs
+        self.blank = not line.content.strip()  # read for every line on every edit: computed once
 
     @property
     def delta(self) -> int:
         return self.index - self.computed_at
-
-    @property
-    def blank(self) -> bool:
-        return not self.line.content.strip()
 
     @property
     def size(self) -> int:
@@ -311,18 +309,24 @@ class IncrementalLinter:
         crlf: list[int] = []
         last: Line | None = None
         for state in self.states:
-            line = state.line if state.computed_at == state.index else dataclasses.replace(state.line, number=state.index)
-            last = line
+            line = state.line
             if line.ending == b"\r\n":
-                crlf.append(line.number)
+                crlf.append(state.index)
             if state.blank:
-                run.append(line)
+                run.append(self._current_line(state))
             elif run:
                 items += linter._blank_lines(run, reporter)
                 run = []
         if run:
             items += linter._blank_lines(run, reporter)
+        if self.states:
+            last = self._current_line(self.states[-1])
         return items + linter.source_conclusions(last, crlf, self.context, reporter)
+
+    @staticmethod
+    def _current_line(state: LineState) -> Line:
+        line = state.line
+        return line if state.computed_at == state.index else dataclasses.replace(line, number=state.index)
 
     def _replay(self) -> list[Diagnostic]:
         if not self.replayed_rules:
