@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -233,49 +232,12 @@ def run_check(args) -> int:
 
 def _fix_file(path: Path, display: str, linter, context, args) -> tuple[int, list[str]]:
     """Apply (or, with --diff, show) the fixes of one file. Returns the count and diff text."""
-    from .fixes import plan_fixes, rewrite
+    from .fixes import fix_diff, fix_path
 
-    diagnostics = [d for result in linter.iter_path(path, display, **context) for d in result.diagnostics]
-    plan = plan_fixes(diagnostics, unsafe=args.unsafe_fixes)
-    if plan.empty:
-        return 0, []
     if args.diff:
-        with open(path, "rb") as source:
-            outcome = rewrite(source, None, plan, linter, keep_changes=True)
-        return outcome.fixed, [_diff_text(display, outcome.changed_lines)]
-    directory = path.resolve().parent
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with open(path, "rb") as source, os.fdopen(handle, "wb") as out:
-            outcome = rewrite(source, out, plan, linter)
-        os.chmod(temp_name, path.stat().st_mode & 0o7777)
-        os.replace(temp_name, path)  # atomic: the file is never half-written
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return outcome.fixed, []
-
-
-def _diff_text(display: str, changes: list[tuple[int, bytes, bytes | None]]) -> str:
-    """A unified diff (no context lines) of the changed lines, as `patch` reads it."""
-    if not changes:
-        return ""
-    out = [f"--- a/{display}\n", f"+++ b/{display}\n"]
-    shift = 0  # lines deleted so far move later lines up in the new file
-
-    def side(sign: str, raw: bytes) -> str:
-        text = raw.decode("utf-8", "replace")
-        if raw.endswith(b"\n"):
-            return f"{sign}{text}"
-        return f"{sign}{text}\n\\ No newline at end of file\n"
-
-    for number, old, new in changes:
-        if new is None:
-            out.append(f"@@ -{number + 1} +{number + shift},0 @@\n{side('-', old)}")
-            shift -= 1
-        else:
-            out.append(f"@@ -{number + 1} +{number + 1 + shift} @@\n{side('-', old)}{side('+', new)}")
-    return "".join(out)
+        fixed, diff = fix_diff(path, display, linter, context, args.unsafe_fixes)
+        return fixed, [diff] if diff else []
+    return fix_path(path, display, linter, context, args.unsafe_fixes), []
 
 
 # --- rule -------------------------------------------------------------------------------

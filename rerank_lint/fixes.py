@@ -8,7 +8,11 @@ fix applies, so one `--fix` gives what a second `--fix` would.
 
 from __future__ import annotations
 
+import difflib
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Iterable
 
 import orjson
@@ -19,7 +23,8 @@ from .source import BOM, iter_lines
 if TYPE_CHECKING:
     from .engine import Linter
 
-MAX_ROUNDS = 10
+MAX_ROUNDS = 10  # per line: fixing a line again until nothing applies
+MAX_PASSES = 10  # per file: a fix can reveal a file-level one (two records become equal)
 
 
 @dataclass
@@ -152,3 +157,65 @@ def rewrite(source: BinaryIO, out: BinaryIO | None, plan: FixPlan, linter: "Lint
         if out is not None:
             out.write(prefix + content + ending)
     return outcome
+
+
+def fix_path(path: Path, display: str, linter: "Linter", context: dict, unsafe: bool) -> int:
+    """Fix a file in place, pass after pass until no fix applies, so that a second `--fix`
+    has nothing left to do. Returns how many fixes were applied."""
+    total = 0
+    for _ in range(MAX_PASSES):
+        diagnostics = [d for result in linter.iter_path(path, display, **context) for d in result.diagnostics]
+        plan = plan_fixes(diagnostics, unsafe=unsafe)
+        if plan.empty:
+            break
+        fixed = _rewrite_in_place(path, plan, linter)
+        total += fixed
+        if not fixed:
+            break
+    return total
+
+
+def _rewrite_in_place(path: Path, plan: FixPlan, linter: "Linter") -> int:
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    try:
+        with open(path, "rb") as source, os.fdopen(handle, "wb") as out:
+            outcome = rewrite(source, out, plan, linter)
+        os.chmod(temp_name, path.stat().st_mode & 0o7777)
+        os.replace(temp_name, path)  # atomic: the file is never half-written
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return outcome.fixed
+
+
+def fix_diff(path: Path, display: str, linter: "Linter", context: dict, unsafe: bool) -> tuple[int, str]:
+    """What `--fix` would do, as a unified diff that `patch` applies; the file is not touched."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / path.name
+        copy.write_bytes(path.read_bytes())
+        fixed = fix_path(copy, display, linter, context, unsafe)
+        if not fixed:
+            return 0, ""
+        return fixed, unified_diff(display, path.read_bytes(), copy.read_bytes())
+
+
+def _lines(data: bytes) -> list[bytes]:
+    # Split on LF only: a CR is part of its line, as patch sees it.
+    parts = data.split(b"\n")
+    lines = [p + b"\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def unified_diff(display: str, old: bytes, new: bytes) -> str:
+    """A unified diff without context lines, with patch's marker for a missing final newline."""
+    out = []
+    lines = difflib.diff_bytes(difflib.unified_diff, _lines(old), _lines(new), f"a/{display}".encode(),
+                               f"b/{display}".encode(), n=0)
+    for line in lines:
+        text = line.decode("utf-8", "replace")
+        if not text.endswith("\n"):
+            text += "\n\\ No newline at end of file\n"
+        out.append(text)
+    return "".join(out)
