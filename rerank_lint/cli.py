@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--baseline", type=Path, help="suppress the problems recorded in this baseline file")
     check.add_argument("--write-baseline", nargs="?", const=True, metavar="FILE",
                        help="record all current problems in a baseline file and exit 0")
+    check.add_argument("--diff-from", metavar="REF",
+                       help="report record problems only on records added or changed since this git revision "
+                            "(dataset rules still see the whole file)")
 
     rule = sub.add_parser("rule", help="explain a rule (or list all rules)")
     rule.add_argument("code", nargs="?", help="rule code (RL201) or name (url-in-text)")
@@ -67,6 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--tokenizer")
     stats.add_argument("--input-format", choices=("auto", "cohere", "bge"))
     stats.add_argument("--semantic", action="store_true", help="add diversity figures from an embedding model")
+
+    report = sub.add_parser("report", help="a self-contained HTML report with plots (or a Markdown summary)")
+    report.add_argument("path", type=Path, help="the JSONL file to describe")
+    report.add_argument("--eval", type=Path, help="evaluation file paired with it")
+    report.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    report.add_argument("--format", choices=("html", "markdown"), default="html", dest="output_format")
+    report.add_argument("--semantic", action="store_true", help="add similarity plots from an embedding model")
+    report.add_argument("--config", type=Path)
+    report.add_argument("--token-budget", type=int)
+    report.add_argument("--tokenizer")
+    report.add_argument("--input-format", choices=("auto", "cohere", "bge"))
 
     server = sub.add_parser("server", help="run the language server on stdio")
     server.add_argument("--stdio", action="store_true", help="use stdio (the default and only transport)")
@@ -85,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .stats import run_stats
 
             return run_stats(args)
+        if args.command == "report":
+            from .report import run_report
+
+            return run_report(args)
         if args.command == "server":
             from .server import main as server_main
 
@@ -193,8 +211,11 @@ def run_check(args) -> int:
                 if args.diff:
                     continue
             summary.files += 1
+            changed = _changed_records(args.diff_from, path, display) if args.diff_from else None
             diagnostics = linter.iter_path(path, display, **context)
             stream = (d for result in diagnostics for d in result.diagnostics)
+            if changed is not None:
+                stream = changed.filter(stream)
             if baseline is not None:
                 filtered = baseline.filter(stream, display)
             else:
@@ -202,6 +223,8 @@ def run_check(args) -> int:
             for d, suppressed in filtered:
                 if suppressed:
                     summary.suppressed += 1
+                    if getattr(formatter, "keeps_suppressed", False):  # SARIF shows them as suppressed
+                        formatter.emit(d, suppressed=True)
                     continue
                 if writing_baseline:
                     baseline_items.append((display, d))
@@ -228,6 +251,15 @@ def run_check(args) -> int:
     if args.exit_zero:
         return 0
     return 1 if summary.failing(fail_level) else 0
+
+
+def _changed_records(ref: str, path: Path, display: str):
+    from .changed import ChangedRecords, GitError
+
+    try:
+        return ChangedRecords.since(ref, path, display)
+    except GitError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _fix_file(path: Path, display: str, linter, context, args) -> tuple[int, list[str]]:

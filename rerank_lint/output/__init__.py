@@ -27,10 +27,13 @@ class Summary:
     unsafe_fixable: Counter = field(default_factory=Counter)
     fixed: int = 0
     suppressed: int = 0
+    severity_of: dict = field(default_factory=dict)  # code -> severity as configured
+
 
     def add(self, d: Diagnostic) -> None:
         self.by_severity[d.severity] += 1
         self.by_code[d.code] += 1
+        self.severity_of[d.code] = d.severity
         if d.fix is not None:
             if d.fix.applicability.value == "safe":
                 self.fixable[d.code] += 1
@@ -46,7 +49,7 @@ class Summary:
 
 
 def get_formatter(name: str):
-    from . import github, json_format, sarif, text
+    from . import github, gitlab, json_format, junit, rdjson, sarif, text
 
     return {
         "concise": text.ConciseFormatter,
@@ -54,7 +57,10 @@ def get_formatter(name: str):
         "json": json_format.JsonFormatter,
         "github": github.GithubFormatter,
         "sarif": sarif.SarifFormatter,
+        "rdjson": rdjson.RdjsonFormatter,
+        "gitlab": gitlab.GitlabFormatter,
+        "junit": junit.JunitFormatter,
     }[name]
 
 
-FORMATS = ("concise", "json", "github", "sarif")
+FORMATS = ("concise", "json", "github", "sarif", "rdjson", "gitlab", "junit")

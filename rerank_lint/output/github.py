@@ -1,15 +1,21 @@
 """`--format github`: GitHub Actions workflow commands, which GitHub shows as annotations.
 
-GitHub shows at most 10 annotations of each level per step, so the most severe come first."""
+GitHub shows at most 10 annotations of each level per step and 50 per job, so the most severe
+come first, and the full counts go to the step summary (`$GITHUB_STEP_SUMMARY`) when the job
+has one."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..diagnostics import Diagnostic, Severity
 from . import Summary
+from .common import most_severe_first
+from .markdown import check_summary
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+ANNOTATIONS_PER_JOB = 50
 
 
 def _escape_data(text: str) -> str:
@@ -20,22 +26,34 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def workflow_command(d: Diagnostic) -> str:
+    s, e = d.range.start, d.range.end
+    props = [f"file={_escape_property(d.path)}", f"line={s.line + 1}", f"col={s.char + 1}", f"endLine={e.line + 1}"]
+    if e.line == s.line:
+        props.append(f"endColumn={e.char + 1}")
+    props.append(f"title={_escape_property(f'{d.code} {d.name}')}")
+    return f"::{_LEVELS[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n"
+
+
 class GithubFormatter:
     streaming = False
 
-    def __init__(self, out=None, **_):
+    def __init__(self, out=None, step_summary: str | None = None, **_):
         self.out = out or sys.stdout
+        self.step_summary = step_summary if step_summary is not None else os.environ.get("GITHUB_STEP_SUMMARY")
         self.items: list[Diagnostic] = []
 
     def emit(self, d: Diagnostic) -> None:
         self.items.append(d)
 
     def finish(self, summary: Summary) -> None:
-        for d in sorted(self.items, key=lambda d: (-d.severity, d.path, d.line)):
-            s, e = d.range.start, d.range.end
-            props = [f"file={_escape_property(d.path)}", f"line={s.line + 1}", f"col={s.char + 1}",
-                     f"endLine={e.line + 1}"]
-            if e.line == s.line:
-                props.append(f"endColumn={e.char + 1}")
-            props.append(f"title={_escape_property(f'{d.code} {d.name}')}")
-            self.out.write(f"::{_LEVELS[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n")
+        for d in most_severe_first(self.items):
+            self.out.write(workflow_command(d))
+        if len(self.items) > ANNOTATIONS_PER_JOB:
+            # Past the limit GitHub drops annotations silently: say where the rest are.
+            where = "the job summary" if self.step_summary else "`rerank-lint check` output"
+            self.out.write(f"::notice title=rerank-lint::{len(self.items)} problems found; GitHub shows only the first "
+                           f"{ANNOTATIONS_PER_JOB} annotations per job (the most severe). All counts are in {where}.\n")
+        if self.step_summary:
+            with open(self.step_summary, "a", encoding="utf-8") as out:
+                out.write(check_summary(summary))

@@ -1,4 +1,9 @@
-"""`--format sarif`: SARIF 2.1.0 for code-scanning tools, with rule metadata and help text."""
+"""`--format sarif`: SARIF 2.1.0 for code-scanning tools, with rule metadata and help text.
+
+Results carry a `partialFingerprints` entry that does not depend on line numbers (see
+`common.Fingerprints`), so code scanning keeps tracking an alert when records move. Problems
+the baseline suppresses are kept as results with an external suppression, as SARIF intends,
+instead of being dropped."""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from .. import __version__
 from ..diagnostics import Diagnostic, Severity
 from ..rules import REGISTRY
 from . import RULES_URL, Summary, rule_url
+from .common import Fingerprints
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+FINGERPRINT_KEY = "rerankLintRecord/v1"
 
 
 def _region(range_) -> dict:
@@ -20,56 +27,64 @@ def _region(range_) -> dict:
     return {"startLine": s.line + 1, "startColumn": s.utf16 + 1, "endLine": e.line + 1, "endColumn": e.utf16 + 1}
 
 
+def _location(path: str, range_) -> dict:
+    return {"physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(range_)}}
+
+
+def rule_descriptors() -> list[dict]:
+    descriptors = []
+    for code in sorted(REGISTRY):
+        cls = REGISTRY[code]
+        descriptors.append({
+            "id": code,
+            "name": cls.name,
+            "shortDescription": {"text": cls.summary},
+            "fullDescription": {"text": cls.summary},
+            "help": {"text": cls.doc(), "markdown": cls.doc()},
+            "helpUri": rule_url(code),
+            "defaultConfiguration": {"level": _LEVELS[cls.severity]},
+        })
+    return descriptors
+
+
 class SarifFormatter:
     streaming = False
+    keeps_suppressed = True  # run_check passes baseline-suppressed problems on
 
     def __init__(self, out=None, **_):
         self.out = out or sys.stdout
-        self.items: list[Diagnostic] = []
+        self.items: list[tuple[Diagnostic, bool]] = []
 
-    def emit(self, d: Diagnostic) -> None:
-        self.items.append(d)
+    def emit(self, d: Diagnostic, suppressed: bool = False) -> None:
+        self.items.append((d, suppressed))
+
+    def result(self, d: Diagnostic, suppressed: bool, index: dict[str, int], fingerprints: Fingerprints) -> dict:
+        result = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _LEVELS[d.severity],
+            "message": {"text": d.message},
+            "locations": [_location(d.path, d.range)],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprints.of(d)},
+        }
+        if d.related:
+            result["relatedLocations"] = [{"id": i, "message": {"text": r.message}} | _location(r.path, r.range)
+                                          for i, r in enumerate(d.related)]
+        if suppressed:
+            result["suppressions"] = [{"kind": "external", "justification": "recorded in the rerank-lint baseline"}]
+        return result
 
     def finish(self, summary: Summary) -> None:
-        codes = sorted(REGISTRY)
-        index = {code: i for i, code in enumerate(codes)}
-        rules = []
-        for code in codes:
-            cls = REGISTRY[code]
-            rules.append({
-                "id": code,
-                "name": cls.name,
-                "shortDescription": {"text": cls.summary},
-                "fullDescription": {"text": cls.summary},
-                "help": {"text": cls.doc(), "markdown": cls.doc()},
-                "helpUri": rule_url(code),
-                "defaultConfiguration": {"level": _LEVELS[cls.severity]},
-            })
-        results = []
-        for d in self.items:
-            result = {
-                "ruleId": d.code,
-                "ruleIndex": index[d.code],
-                "level": _LEVELS[d.severity],
-                "message": {"text": d.message},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": d.path}, "region": _region(d.range)}}],
-            }
-            if d.record_key:
-                result["partialFingerprints"] = {"recordHash/v1": f"{d.code}:{d.record_key}"}
-            if d.related:
-                result["relatedLocations"] = [
-                    {"id": i, "message": {"text": r.message},
-                     "physicalLocation": {"artifactLocation": {"uri": r.path}, "region": _region(r.range)}}
-                    for i, r in enumerate(d.related)
-                ]
-            results.append(result)
+        rules = rule_descriptors()
+        index = {rule["id"]: i for i, rule in enumerate(rules)}
+        fingerprints = Fingerprints()
         document = {
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
             "runs": [{
                 "tool": {"driver": {"name": "rerank-lint", "version": __version__, "informationUri": RULES_URL, "rules": rules}},
                 "columnKind": "utf16CodeUnits",
-                "results": results,
+                "results": [self.result(d, suppressed, index, fingerprints) for d, suppressed in self.items],
             }],
         }
         self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")

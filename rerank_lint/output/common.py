@@ -1,0 +1,36 @@
+"""What several output formats share: the order problems are shown in, a fingerprint that
+follows a problem when lines move, and rule metadata. One definition each, so that GitHub,
+SARIF, GitLab and reviewdog agree on which problem is which."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Iterable
+
+from ..diagnostics import Diagnostic
+
+
+def most_severe_first(items: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Errors before warnings before infos, then by place: review tools show only the first few."""
+    return sorted(items, key=lambda d: (-d.severity, d.path, d.range.start.line, d.range.start.byte, d.code))
+
+
+class Fingerprints:
+    """Fingerprints of problems that do not depend on line numbers.
+
+    A problem is identified by its file, rule code, the hash of its record's content (None for
+    file-level problems) and its rank among the problems with the same three in output order
+    (a record can hold two URLs). Moving a record keeps all four; editing it changes the hash,
+    so the problem counts as new, as it does for the baseline.
+    """
+
+    def __init__(self):
+        self._seen: Counter = Counter()
+
+    def of(self, d: Diagnostic) -> str:
+        identity = (d.path, d.code, d.record_key or "file")
+        rank = self._seen[identity]
+        self._seen[identity] += 1
+        text = "\0".join((*identity, str(rank)))
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

@@ -1,0 +1,38 @@
+"""`--format junit`: JUnit XML, for CI systems that show test reports (one suite per file
+with problems, one failing test case per problem; one passing case when nothing is found)."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+
+from ..diagnostics import Diagnostic
+from . import Summary, rule_url
+
+
+class JunitFormatter:
+    streaming = False
+
+    def __init__(self, out=None, **_):
+        self.out = out or sys.stdout
+        self.by_file: dict[str, list[Diagnostic]] = {}
+
+    def emit(self, d: Diagnostic) -> None:
+        self.by_file.setdefault(d.path, []).append(d)
+
+    def finish(self, summary: Summary) -> None:
+        root = ET.Element("testsuites", name="rerank-lint", tests=str(max(summary.total, 1)), failures=str(summary.total))
+        if not self.by_file:
+            # A report with no test case reads as "nothing ran"; one passing case says "checked, clean".
+            self.by_file["rerank-lint"] = []
+        for path, items in self.by_file.items():
+            suite = ET.SubElement(root, "testsuite", name=path, tests=str(max(len(items), 1)), failures=str(len(items)))
+            if not items:
+                ET.SubElement(suite, "testcase", name="rerank-lint", classname=path)
+            for d in items:
+                start = d.range.start
+                case = ET.SubElement(suite, "testcase", name=f"{d.code} {d.name}", classname=f"{path}:{start.line + 1}:{start.char + 1}")
+                failure = ET.SubElement(case, "failure", message=d.message, type=d.severity.label)
+                failure.text = f"{path}:{start.line + 1}:{start.char + 1}: {d.code} {d.message}\n{rule_url(d.code)}"
+        ET.indent(root)
+        self.out.write(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")

@@ -1,0 +1,74 @@
+"""`--format rdjson`: reviewdog's Diagnostic Format (rdjson), for `reviewdog -f=rdjson`.
+
+One `DiagnosticResult` object: `source` {name, url}, `severity`, and `diagnostics`, each with
+`message`, `location` {path, range {start, end}}, `severity` (ERROR, WARNING, INFO), `code`
+{value, url}, `suggestions` [{range, text}] from the fixes that edit text, and
+`related_locations` [{message, location}]. Lines and columns start at 1; columns count UTF-8
+bytes and the end is exclusive, as reviewdog.proto defines them."""
+
+from __future__ import annotations
+
+import sys
+
+import orjson
+
+from ..diagnostics import Diagnostic, Edit, Position, Range, Severity
+from . import RULES_URL, Summary, rule_url
+
+_SEVERITIES = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
+SOURCE = {"name": "rerank-lint", "url": RULES_URL}
+
+
+def _position(p: Position) -> dict:
+    return {"line": p.line + 1, "column": p.byte + 1}
+
+
+def _range(r: Range) -> dict:
+    return {"start": _position(r.start), "end": _position(r.end)}
+
+
+def _location(path: str, r: Range) -> dict:
+    return {"path": path, "range": _range(r)}
+
+
+def _suggestions(d: Diagnostic) -> list[dict]:
+    # Whole-line actions (delete a line, strip a BOM) have no text form a reviewer could accept.
+    if d.fix is None:
+        return []
+    return [{"range": {"start": {"line": e.line + 1, "column": e.start + 1}, "end": {"line": e.line + 1, "column": e.end + 1}},
+             "text": e.replacement.decode("utf-8", "replace")}
+            for e in d.fix.edits if isinstance(e, Edit)]
+
+
+def rdjson_diagnostic(d: Diagnostic) -> dict:
+    item = {
+        "message": d.message,
+        "location": _location(d.path, d.range),
+        "severity": _SEVERITIES[d.severity],
+        "source": SOURCE,
+        "code": {"value": d.code, "url": rule_url(d.code)},
+    }
+    suggestions = _suggestions(d)
+    if suggestions:
+        item["suggestions"] = suggestions
+    if d.related:
+        item["related_locations"] = [{"message": r.message, "location": _location(r.path, r.range)} for r in d.related]
+    return item
+
+
+class RdjsonFormatter:
+    streaming = False
+
+    def __init__(self, out=None, **_):
+        self.out = out or sys.stdout
+        self.items: list[dict] = []
+
+    def emit(self, d: Diagnostic) -> None:
+        self.items.append(rdjson_diagnostic(d))
+
+    def finish(self, summary: Summary) -> None:
+        worst = max(summary.by_severity, default=None)
+        document = {"source": SOURCE, "diagnostics": self.items}
+        if worst is not None:
+            document["severity"] = _SEVERITIES[worst]
+        self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
