@@ -1,0 +1,36 @@
+"""`report --format markdown`: the report's figures as a short Markdown summary, for a pull
+request comment (no plots: a comment cannot hold inline SVG)."""
+
+from __future__ import annotations
+
+from ..output.markdown import counts_line, problems_table
+from .data import ReportData
+
+TOP_PROBLEMS = 10
+
+
+def render_markdown(data: ReportData) -> str:
+    s = data.stats
+    pairs = s["query_plus_relevant_tokens"]
+    lines = [
+        f"### rerank-lint report: `{data.path}`",
+        "",
+        "| what the platform will count | |",
+        "|---|---:|",
+        f"| records ({s['format'] or 'unknown'} format) | {s['records']} |",
+        f"| invalid lines | {s['invalid_lines']} |",
+        f"| unique queries | {s['queries']} |",
+        f"| relevant passages | {s['relevant_passages']} |",
+        f"| hard negatives | {s['hard_negatives']} |",
+        f"| pairs over {s['token_budget']} tokens | {pairs['over_budget']} |",
+        "",
+        f"Query + relevant passage tokens: p50 {pairs['p50']}, p95 {pairs['p95']}, max {pairs['max']} "
+        f"(budget {s['token_budget']}, {s['tokenizer']}). "
+        f"Duplicate groups: {len(data.duplicate_groups)}.",
+        "",
+        counts_line(data.summary),
+    ]
+    if data.summary.by_code:
+        lines += ["", problems_table(data.summary, limit=TOP_PROBLEMS)]
+    lines += [f"\n_{note}_" for note in data.notes]
+    return "\n".join(lines) + "\n"
