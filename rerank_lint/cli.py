@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     server = sub.add_parser("server", help="run the language server on stdio")
     server.add_argument("--stdio", action="store_true", help="use stdio (the default and only transport)")
+    server.add_argument("--config", type=Path, help="use this config file instead of searching upward from each file")
     return parser
 
 
@@ -106,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "server":
             from .server import main as server_main
 
-            return server_main()
+            return server_main(config=args.config)
         parser.print_help()
         return 2
     except (ConfigError, UsageError) as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def main() -> int:
+def main(config=None) -> int:
     try:
         from .lsp import serve
     except ImportError as exc:
@@ -11,4 +11,4 @@ def main() -> int:
 
         print(f"rerank-lint server needs pygls: pip install 'rerank-lint[server]' ({exc})", file=sys.stderr)
         return 2
-    return serve()
+    return serve(config)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
 
 from rerank_lint.rules import REGISTRY
 
@@ -29,9 +31,21 @@ def register(server: "RerankServer") -> None:
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams):
+        # Pull or push, never both (see lsp.py): a client that can pull diagnostics pulls.
+        server.pull_mode = _capability(server, "text_document", "diagnostic") is not None
+        server.refresh_support = bool(_capability(server, "workspace", "diagnostics", "refresh_support"))
+        root = params.root_uri or (from_fs_path(params.root_path) if params.root_path else None)
+        if params.workspace_folders:
+            root = params.workspace_folders[0].uri
+        root_path = to_fs_path(root) if root and root.startswith("file:") else None
+        server.root_path = Path(root_path) if root_path else None
         options = params.initialization_options or {}
         if isinstance(options, dict):
-            server.init_options = options.get("settings", options)
+            settings = options.get("settings", options)
+            settings = dict(settings) if isinstance(settings, dict) else {}
+            server.init_config = _config_file(options.get("configFile", settings.pop("configFile", None)))
+            settings.pop("configFile", None)
+            server.init_options = settings
 
     @server.feature(types.INITIALIZED)
     def initialized(params):
@@ -71,7 +85,10 @@ def register(server: "RerankServer") -> None:
         settings = params.settings
         if isinstance(settings, dict):
             settings = settings.get("rerank-lint", settings)
-            server.client_settings = settings if isinstance(settings, dict) else {}
+            settings = dict(settings) if isinstance(settings, dict) else {}
+            server.client_config = _config_file(settings.pop("configFile", None))
+            server.client_settings = settings
+        server.config_mtimes.clear()
         server.reload()
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
@@ -143,6 +160,11 @@ async def _current_items(server: "RerankServer", state: "DocumentState") -> list
         if items is not None or state.closed:
             return items or []
         await asyncio.sleep(0)
+
+
+def _config_file(value) -> str | None:
+    """A `configFile` option: a non-empty string, else None (search upward as usual)."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _capability(server, *names):

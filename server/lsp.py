@@ -1,5 +1,10 @@
 """The rerank-lint language server (pygls 2, stdio). See server/README.md.
 
+Diagnostics reach the client one way only, as ruff's server does: a client that can pull
+(`textDocument.diagnostic` capability) pulls, and gets `workspace/diagnostic/refresh` when
+results arrive that no edit of its own asked for (semantic results, a config reload, the other
+file of a pair, the baseline); any other client gets `publishDiagnostics`.
+
 Threads: the asyncio loop reads messages, applies text edits to the documents and answers
 requests; one worker thread runs the cheap rules (incrementally, one document at a time), and
 another runs the semantic rules (debounced, whole file). A result is published only if the
@@ -26,7 +31,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from rerank_lint import __version__
 from rerank_lint.baseline import DEFAULT_NAME, Baseline, BaselineError
-from rerank_lint.config import ConfigError, Settings, settings_for
+from rerank_lint.config import ConfigError, Settings, load_config, settings_for
 from rerank_lint.fixes import allowed, apply_edits, plan_fixes, rewrite, _valid_json
 from rerank_lint.rules import REGISTRY
 
@@ -41,6 +46,7 @@ log = logging.getLogger(__name__)
 NAME = "rerank-lint"
 FIX_ALL_KIND = "source.fixAll.rerank-lint"
 ADD_TO_BASELINE = "rerank-lint.addToBaseline"
+STATUS_METHOD = "rerank-lint/status"
 CONFIG_NAMES = ("rerank-lint.toml", ".rerank-lint.toml", "pyproject.toml")
 # A first pass over more lines than this reports progress.
 PROGRESS_LINES = 2000
@@ -50,6 +56,18 @@ class RerankProtocol(LanguageServerProtocol):
     """pygls's protocol with the document sync handled by the server itself (pygls's workspace
     re-splits the whole text on each edit) and messages written with orjson, which can embed
     the ready-made JSON of diagnostics."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams):
+        result = yield from super().lsp_initialize(params)
+        server = self._server
+        if server.pull_mode:
+            # Our workspace report holds the open documents only: the document pulls have them.
+            result.capabilities.diagnostic_provider = types.DiagnosticOptions(
+                identifier=NAME, inter_file_dependencies=True, workspace_diagnostics=False)
+        else:
+            result.capabilities.diagnostic_provider = None  # push only: never both
+        return result
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params):
@@ -87,19 +105,49 @@ class RerankServer(LanguageServer):
         self.config_mtimes: dict[Path, float] = {}
         self.semantic = SemanticRunner(self)
         self._progress_tokens = 0
+        # Set from the client's capabilities in `initialize` (features.py).
+        self.pull_mode = False  # the client pulls diagnostics: never push them
+        self.refresh_support = False  # ... and accepts workspace/diagnostic/refresh
+        self._refresh_handle: asyncio.TimerHandle | None = None
+        # The config file to use instead of searching upward: `rerank-lint server --config`,
+        # then initializationOptions.configFile, then the editor settings' configFile.
+        self.cli_config: Path | None = None
+        self.init_config: str | None = None
+        self.client_config: str | None = None
+        self.root_path: Path | None = None
 
     # --- configuration ------------------------------------------------------------------------
 
+    def config_file(self) -> Path | None:
+        """The explicit config file, if any: the editor settings' `configFile`, else
+        initializationOptions.configFile, else `--config`. Relative paths are relative to the
+        workspace root (else the server's working directory)."""
+        for value in (self.client_config, self.init_config):
+            if value:
+                path = Path(value).expanduser()
+                if not path.is_absolute():
+                    path = (self.root_path or Path.cwd()) / path
+                return path
+        return self.cli_config
+
     def settings_for(self, path: Path | None) -> Settings:
-        """The file's config, then initializationOptions, then workspace/didChangeConfiguration."""
+        """The file's config (or the explicit `configFile`), then initializationOptions, then
+        workspace/didChangeConfiguration."""
         settings = Settings()
+        explicit = self.config_file()
         try:
-            if path is not None:
+            if explicit is not None:
+                settings = load_config(explicit)
+                if path is not None:
+                    settings = settings.for_file(path)
+            elif path is not None:
                 settings = settings_for(path).for_file(path)
-                if settings.source is not None:
-                    self.config_mtimes[settings.source] = _mtime(settings.source)
         except ConfigError as exc:
             self.show_error(f"rerank-lint: {exc}; using the defaults")
+        if explicit is not None:
+            self.config_mtimes[explicit] = _mtime(explicit)  # also when missing: it may appear
+        elif settings.source is not None:
+            self.config_mtimes[settings.source] = _mtime(settings.source)
         for where, overrides in (("initializationOptions", self.init_options), ("editor settings", self.client_settings)):
             if overrides:
                 try:
@@ -127,6 +175,7 @@ class RerankServer(LanguageServer):
             state.settings = self.settings_for(state.path)
             state.baseline = self.baseline_for(state.settings)
             state.request_rebuild()
+            state.refresh_after_lint = True  # a pull client asked for nothing: tell it
             self.schedule(state)
 
     def config_changed_on_disk(self) -> bool:
@@ -171,8 +220,11 @@ class RerankServer(LanguageServer):
         state = self.documents.pop(uri, None)
         if state is not None:
             state.closed = True
-        self._write(orjson.dumps({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics",
-                                  "params": {"uri": uri, "diagnostics": []}}))
+            if state.semantic_task is not None:
+                state.semantic_task.cancel()
+        if not self.pull_mode:  # a pulling client forgets a closed document's diagnostics itself
+            self._write(orjson.dumps({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics",
+                                      "params": {"uri": uri, "diagnostics": []}}))
 
     def uri_of(self, path: str) -> str:
         if "://" in path or path.startswith("untitled:"):
@@ -208,23 +260,54 @@ class RerankServer(LanguageServer):
                 if state.pending or state.needs_rebuild or version != state.doc.version:
                     continue  # the text moved on; this result is never published
                 state.linted_version = version
-                self._write(message)
+                if message is not None:
+                    self._write(message)
+                elif state.refresh_after_lint:
+                    self.request_refresh()
+                state.refresh_after_lint = False
                 self.semantic.schedule(state)
                 return
         finally:
             if token is not None:
                 self._end_progress(token)
 
-    def _lint_job(self, state: DocumentState, splices, lines, version) -> bytes:
+    def _lint_job(self, state: DocumentState, splices, lines, version) -> bytes | None:
         state.lint(splices, lines)
-        return state.publish_message(version)
+        # A pulling client asks for the diagnostics when it wants them: nothing to build here.
+        return None if self.pull_mode else state.publish_message(version)
 
     async def publish(self, state: DocumentState) -> None:
-        """Publish again without re-linting (semantic results arrived, baseline changed)."""
+        """Publish again without re-linting (semantic results arrived, baseline changed); a
+        pulling client is asked to pull again instead."""
+        if self.pull_mode:
+            if not state.closed:
+                self.request_refresh()
+            return
         version = state.linted_version
         message = await self.in_lint_thread(state, state.publish_message, version)
         if message is not None and not state.closed:
             self._write(message)
+
+    def request_refresh(self) -> None:
+        """workspace/diagnostic/refresh, at most one per 50 ms (a reload re-checks every open
+        document; the client re-pulls them all on one refresh)."""
+        if not self.pull_mode or not self.refresh_support or self._refresh_handle is not None:
+            return
+
+        def send():
+            self._refresh_handle = None
+            try:
+                self.workspace_diagnostic_refresh(None)
+            except Exception:  # noqa: BLE001 - the client went away
+                log.debug("workspace/diagnostic/refresh failed", exc_info=True)
+
+        self._refresh_handle = asyncio.get_running_loop().call_later(0.05, send)
+
+    def send_status(self, state: str, message: str) -> None:
+        """The `rerank-lint/status` notification (server/README.md): what the server is doing,
+        for a status bar, without matching progress titles."""
+        self._write(orjson.dumps({"jsonrpc": "2.0", "method": STATUS_METHOD,
+                                  "params": {"state": state, "message": message}}))
 
     async def in_lint_thread(self, state: DocumentState, fn, *args):
         """Run `fn` on the lint worker once the document's lint is current (the worker owns the
@@ -388,8 +471,10 @@ def build() -> RerankServer:
     return server
 
 
-def serve() -> int:
+def serve(config: Path | None = None) -> int:
     logging.basicConfig(level=os.environ.get("RERANK_LINT_LOG", "WARNING").upper(),
                         format="rerank-lint server %(levelname)s %(name)s: %(message)s")
-    build().start_io()
+    server = build()
+    server.cli_config = config.resolve() if config is not None else None
+    server.start_io()
     return 0

@@ -54,6 +54,8 @@ class DocumentState:
         self.task = None
         self.semantic_task = None
         self.needs_rebuild = True
+        # Pull mode: after this lint, ask the client to pull (it did not cause the change).
+        self.refresh_after_lint = False
 
     # --- settings --------------------------------------------------------------------------
 
