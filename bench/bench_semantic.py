@@ -1,0 +1,97 @@
+"""Benchmark of the semantic checks on the real eedi file, three ratios in one run:
+
+1. cold run (`rerank-lint check --semantic`, empty cache, a fresh process) vs the pure
+   `model.encode` time of the file's distinct texts (model already loaded)   goal <= 1.15x
+2. warm run (cache filled) vs the cold run                                     goal >= 20x faster
+3. near-duplicate query detection (embed + blockwise search) vs
+   `sentence_transformers.util.paraphrase_mining`, same queries, model, threshold:
+   same pairs (recall >= 0.99) in <= 1.0x its time
+
+Run: python bench/bench_semantic.py [path.jsonl]. The machine is noisy: read ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT = ROOT.parent / "shared" / "data" / "real" / "bge_eedi_mined_hn.jsonl"
+
+
+def collect(path: Path, settings):
+    from rerank_lint.engine import Linter
+    from rerank_lint.semantic.index import SemanticIndex
+
+    index = SemanticIndex(settings)
+    for result in Linter(settings, only=lambda cls: False).iter_path(path):
+        if result.record is not None:
+            index.add(result.record)
+    return index
+
+
+def timed_cli(path: Path, cache: Path) -> float:
+    env = dict(os.environ, RERANK_LINT_CACHE_DIR=str(cache))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rerank_lint", "check", "--semantic", "--exit-zero", "--format", "json", str(path)],
+                   env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    if not path.is_file():
+        print(f"no such file: {path}", file=sys.stderr)
+        return 2
+    from rerank_lint.config import Settings
+    from rerank_lint.semantic.embedder import Embedder, load_model, resolve_model
+
+    settings = Settings().merged({"semantic": True})
+    index = collect(path, settings)
+    texts = index.table.texts
+    model = load_model(resolve_model(settings), settings.semantic_device)
+    model.encode(texts[:64])  # warm-up: first-call allocations are not the model's speed
+
+    print(f"{path.name}: {len(index.records)} records, {len(texts)} distinct texts")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        start = time.perf_counter()
+        model.encode(texts)
+        encode = time.perf_counter() - start
+        cold = timed_cli(path, tmp / "cold")
+        warm = timed_cli(path, tmp / "cold")
+        print(f"(1) cold run {cold:.1f} s / pure model.encode {encode:.1f} s = {cold / encode:.2f}x   (goal <= 1.15x)")
+        print(f"(2) warm run {warm:.2f} s: {cold / warm:.0f}x faster than cold                (goal >= 20x)")
+
+        from sentence_transformers.util import paraphrase_mining
+
+        from rerank_lint.semantic.search import similar_pairs
+
+        threshold = settings.paraphrase_threshold
+        groups = index.query_groups()
+        queries = [texts[t] for t in groups.text]
+        start = time.perf_counter()
+        mined = paraphrase_mining(model, queries, show_progress_bar=False)
+        theirs_time = time.perf_counter() - start
+        theirs = {(min(i, j), max(i, j)) for score, i, j in mined if score >= threshold}
+
+        ours_settings = settings.merged({"semantic-cache-dir": str(tmp / "mining")})
+        start = time.perf_counter()
+        vectors = Embedder(ours_settings).embed(queries)
+        first, second, _ = similar_pairs(vectors, threshold)
+        ours_time = time.perf_counter() - start
+        ours = set(zip(first.tolist(), second.tolist()))
+        recall = len(ours & theirs) / len(theirs) if theirs else 1.0
+        print(f"(3) near-duplicate queries: ours {ours_time:.1f} s / paraphrase_mining {theirs_time:.1f} s = "
+              f"{ours_time / theirs_time:.2f}x, {len(ours)} vs {len(theirs)} pairs >= {threshold}, recall {recall:.3f}"
+              "   (goal <= 1.0x, recall >= 0.99)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
