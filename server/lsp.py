@@ -18,6 +18,7 @@ import asyncio
 import io
 import logging
 import os
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from rerank_lint.rules import REGISTRY
 
 from . import features
 from .convert import diagnostic_json, fix_edits, whole_line_edits
-from .document import TextDocument
+from .document import TextDocument, char_index
 from .semantic import SemanticRunner
 from .state import DocumentState
 
@@ -355,15 +356,17 @@ class RerankServer(LanguageServer):
         only = params.context.only
         wanted = lambda kind: only is None or any(kind == k or kind.startswith(f"{k}.") for k in only)  # noqa: E731
         actions: list[types.CodeAction] = []
-        first, last = params.range.start.line, params.range.end.line
-        diagnostics = [d for d in state.diagnostics() if d.range.start.line <= last and d.range.end.line >= first]
         if wanted(types.CodeActionKind.QuickFix):
-            for d in diagnostics:
-                action = self._quick_fix(state, d)
-                if action is not None:
-                    actions.append(action)
-            for d in diagnostics:
-                actions.append(self._baseline_action(state, d))
+            chosen = self._diagnostics_for_actions(state, params)
+            fixes = [a for a in (self._quick_fix(state, d, j) for d, j in chosen) if a is not None]
+            baselines = [self._baseline_action(state, d, j) for d, j in chosen]
+            for group in (fixes, baselines):
+                titles = Counter(a.title for a in group)
+                for a in group:
+                    if titles[a.title] > 1:  # the same text twice in range: say where each is
+                        start = a.diagnostics[0].range.start
+                        a.title += f" at {start.line + 1}:{start.character + 1}"
+                actions += group
         if wanted(FIX_ALL_KIND):
             edits = self.fix_all_edits(state)
             if edits:
@@ -371,7 +374,24 @@ class RerankServer(LanguageServer):
                                                 edit=self._workspace_edit(state, edits)))
         return actions
 
-    def _quick_fix(self, state: DocumentState, d) -> types.CodeAction | None:
+    def _diagnostics_for_actions(self, state: DocumentState, params: types.CodeActionParams) -> list[tuple]:
+        """The diagnostics a code action request is about, each with its LSP JSON: those the
+        client names in `context.diagnostics` (ours, matched by code and range), else those whose
+        range overlaps the requested range (a cursor touching one counts)."""
+        r = params.range
+        first, last = min(r.start.line, r.end.line), max(r.start.line, r.end.line)
+        candidates = [d for d in state.diagnostics() if d.range.start.line <= last and d.range.end.line >= first]
+        found = [(d, diagnostic_json(d, state.doc, 0, self.uri_of)) for d in candidates]
+        named = [c for c in params.context.diagnostics or () if c.source in (None, NAME)]
+        if named:
+            keys = {(_code(c.code), _pos(c.range.start), _pos(c.range.end)) for c in named}
+            return [(d, j) for d, j in found
+                    if (d.code, _jpos(j["range"]["start"]), _jpos(j["range"]["end"])) in keys]
+        lo, hi = sorted((_pos(r.start), _pos(r.end)))
+        return [(d, j) for d, j in found
+                if _jpos(j["range"]["start"]) <= hi and _jpos(j["range"]["end"]) >= lo]
+
+    def _quick_fix(self, state: DocumentState, d, item: dict) -> types.CodeAction | None:
         fix = d.fix
         if fix is None:
             return None
@@ -380,10 +400,11 @@ class RerankServer(LanguageServer):
         if not edits or not self._leaves_valid_json(state, fix):
             return None
         unsafe = not allowed(fix, unsafe=False)
-        title = f"{fix.description} ({d.code}{', unsafe' if unsafe else ''})"
+        description = fix.description[:1].upper() + fix.description[1:]
+        title = f"{description}{_quoted(_text_in(state.doc, item['range']))} ({d.code}{', unsafe' if unsafe else ''})"
         return types.CodeAction(
             title=title, kind=types.CodeActionKind.QuickFix, is_preferred=not unsafe,
-            diagnostics=[self._lsp_diagnostic(state, d)], edit=self._workspace_edit(state, edits),
+            diagnostics=[self._structure(item)], edit=self._workspace_edit(state, edits),
         )
 
     @staticmethod
@@ -397,16 +418,17 @@ class RerankServer(LanguageServer):
                 return False
         return True
 
-    def _baseline_action(self, state: DocumentState, d) -> types.CodeAction:
+    def _baseline_action(self, state: DocumentState, d, item: dict) -> types.CodeAction:
         return types.CodeAction(
-            title=f"rerank-lint: add this {d.code} to the baseline", kind=types.CodeActionKind.QuickFix,
-            diagnostics=[self._lsp_diagnostic(state, d)],
+            title=f"Add {d.code}{_quoted(_text_in(state.doc, item['range']))} to the rerank-lint baseline",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[self._structure(item)],
             command=types.Command(title="add to baseline", command=ADD_TO_BASELINE,
                                   arguments=[state.doc.uri, d.code, d.record_key or "file"]),
         )
 
-    def _lsp_diagnostic(self, state: DocumentState, d) -> types.Diagnostic:
-        return self.protocol._converter.structure(diagnostic_json(d, state.doc, 0, self.uri_of), types.Diagnostic)
+    def _structure(self, item: dict) -> types.Diagnostic:
+        return self.protocol._converter.structure(item, types.Diagnostic)
 
     def _workspace_edit(self, state: DocumentState, edits: list[dict]) -> types.WorkspaceEdit:
         text_edits = [self.protocol._converter.structure(e, types.TextEdit) for e in edits]
@@ -441,6 +463,39 @@ class RerankServer(LanguageServer):
             other.settings = self.settings_for(other.path)
             other.baseline = self.baseline_for(other.settings)
             asyncio.get_running_loop().create_task(self.publish(other))
+
+
+def _pos(p: types.Position) -> tuple[int, int]:
+    return (p.line, p.character)
+
+
+def _jpos(p: dict) -> tuple[int, int]:
+    return (p["line"], p["character"])
+
+
+def _code(code) -> str:
+    return str(code) if code is not None else ""
+
+
+TITLE_TEXT = 40  # characters of the offending text shown in a code action's title
+
+
+def _text_in(doc: TextDocument, r: dict) -> str:
+    """The document text of a one-line LSP range (empty for a range over several lines)."""
+    start, end = r["start"], r["end"]
+    if start["line"] != end["line"] or not 0 <= start["line"] < len(doc.lines):
+        return ""
+    text = doc.lines[start["line"]]
+    return text[char_index(text, start["character"], doc.encoding):char_index(text, end["character"], doc.encoding)]
+
+
+def _quoted(text: str) -> str:
+    text = text.strip()
+    if not text or "\n" in text:
+        return ""
+    if len(text) > TITLE_TEXT:
+        text = text[:TITLE_TEXT - 1] + "…"
+    return f" `{text.replace('`', chr(0x2018))}`"
 
 
 def _mtime(path: Path) -> float:

@@ -63,20 +63,41 @@ class SemanticRunner:
         if state.closed or version != state.doc.version:
             return
         data = state.doc.text().encode("utf-8", "surrogatepass")
-        token = None if self._warm else await self.server._begin_progress("rerank-lint: loading the embedding model")
+        loop = asyncio.get_running_loop()
+        server = self.server
         try:
-            found = await asyncio.get_running_loop().run_in_executor(self.pool, self._check, state, data)
-        except Exception:  # noqa: BLE001 - a failing model must not take the server down
+            if not self._warm:
+                server.send_status("loading-model", "rerank-lint: loading the embedding model")
+                token = await server._begin_progress("rerank-lint: loading the embedding model")
+                try:
+                    await loop.run_in_executor(self.pool, self._load_model, state.settings)
+                finally:
+                    if token is not None:
+                        server._end_progress(token)
+                self._warm = True
+                server.send_status("model-ready", "rerank-lint: embedding model loaded")
+            server.send_status("semantic-running", f"rerank-lint: semantic checks of {state.display}")
+            found = await loop.run_in_executor(self.pool, self._check, state, data)
+        except asyncio.CancelledError:
+            server.send_status("idle", "rerank-lint: semantic checks cancelled (the text changed)")
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failing model must not take the server down
             log.exception("semantic checks failed for %s", state.doc.uri)
+            server.send_status("idle", f"rerank-lint: semantic checks failed: {exc}")
             return
-        finally:
-            if token is not None:
-                self.server._end_progress(token)
-        self._warm = True
+        server.send_status("idle", "rerank-lint: semantic checks done")
         if state.closed or version != state.doc.version:
             return  # computed for an old version: dropped
         state.semantic, state.semantic_version = found, version
-        await self.server.publish(state)
+        await server.publish(state)
+
+    @staticmethod
+    def _load_model(settings) -> None:
+        """Load the embedding model once per process (embedder.load_model keeps it), so that its
+        load is announced apart from the checks; the checks would load it anyway."""
+        from rerank_lint.semantic.embedder import load_model, resolve_model
+
+        load_model(resolve_model(settings), settings.semantic_device)
 
     @staticmethod
     def _check(state: "DocumentState", data: bytes):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -13,6 +16,16 @@ from pytest_lsp.client import make_test_lsp_client
 
 SERVER = [sys.executable, "-m", "rerank_lint", "server"]
 TIMEOUT = 60  # seconds: a guard against a hung server, not a timing assertion
+# tests/nonet/sitecustomize.py makes any socket connection fail in a process that has it on its
+# PYTHONPATH: the server under test must work with no network at all.
+NONET = Path(__file__).resolve().parents[1] / "nonet"
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a server process under test: ours, with network access blocked."""
+    env = {**os.environ, **extra}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(NONET), env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def recording_client() -> LanguageClient:
@@ -30,7 +43,40 @@ def recording_client() -> LanguageClient:
     client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = on_publish
     client.registrations = []
     client.protocol.fm.features[types.CLIENT_REGISTER_CAPABILITY] = lambda params: client.registrations.append(params)
+    client.refreshes = 0
+    client.refresh_event = asyncio.Event()
+
+    def on_refresh(params):
+        client.refreshes += 1
+        client.refresh_event.set()
+
+    client.protocol.fm.features[types.WORKSPACE_DIAGNOSTIC_REFRESH] = on_refresh
+    client.statuses = []
+    client.status_event = asyncio.Event()
+
+    def on_status(params):
+        client.statuses.append((params.state, params.message))
+        client.status_event.set()
+
+    client.protocol.fm.features["rerank-lint/status"] = on_status
     return client
+
+
+async def wait_for_refresh(client, seen: int) -> int:
+    """Wait until the client has had more than `seen` workspace/diagnostic/refresh requests."""
+    async def wait():
+        while client.refreshes <= seen:
+            client.refresh_event.clear()
+            await client.refresh_event.wait()
+        return client.refreshes
+
+    return await asyncio.wait_for(wait(), TIMEOUT)
+
+
+async def pull(client, uri: str) -> list[types.Diagnostic]:
+    report = await asyncio.wait_for(client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri))), TIMEOUT)
+    return list(report.items)
 
 
 async def diagnostics_for(client, uri: str, version: int | None) -> list[types.Diagnostic]:
@@ -52,6 +98,7 @@ def capabilities(encodings=None, pull=False) -> types.ClientCapabilities:
         workspace=types.WorkspaceClientCapabilities(
             configuration=False,
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
+            diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True) if pull else None,
         ),
         text_document=types.TextDocumentClientCapabilities(
             synchronization=types.TextDocumentSyncClientCapabilities(did_save=True),
@@ -68,10 +115,23 @@ def capabilities(encodings=None, pull=False) -> types.ClientCapabilities:
     )
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=recording_client))
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=recording_client,
+                                              server_env=server_env()))
 async def client(lsp_client: LanguageClient):
     yield
     await lsp_client.shutdown_session()
+
+
+@contextlib.asynccontextmanager
+async def own_server(*args: str, **env: str):
+    """A server process of the test's own, started with extra command-line arguments."""
+    config = ClientServerConfig(server_command=SERVER + list(args), client_factory=recording_client,
+                                server_env=server_env(**env))
+    client = await config.start()
+    try:
+        yield client
+    finally:
+        await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
 
 
 async def start(client, root, encodings=None, options=None, pull=False) -> types.InitializeResult:

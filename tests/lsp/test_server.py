@@ -15,7 +15,7 @@ from lsprotocol import types
 from rerank_lint.config import Settings
 from rerank_lint.engine import Linter
 
-from conftest import TIMEOUT, diagnostics_for, start
+from conftest import TIMEOUT, diagnostics_for, own_server, pull, start, wait_for_refresh
 
 GOOD = '{"query": "q%d", "relevant_passages": ["passage %d"], "hard_negatives": ["n1", "n2", "n3", "n4", "n5"]}'
 HTML = '{"query": "what is bm25 %d", "relevant_passages": ["<b>BM25</b> ranks documents"], "hard_negatives": ["a", "b", "c", "d", "e"]}'
@@ -272,17 +272,112 @@ async def test_hover_code_lens_inlay_hints(client, workdir):
 
 
 @pytest.mark.asyncio
-async def test_pull_diagnostics(client, workdir):
+async def test_a_client_that_pulls_gets_pull_only_and_a_refresh_for_results_it_did_not_ask_for(client, workdir):
     result = await start(client, workdir, pull=True)
     assert result.capabilities.diagnostic_provider is not None
+    assert result.capabilities.diagnostic_provider.workspace_diagnostics is False
     path = workdir / "pull.jsonl"
     text = text_of(HTML % 1, GOOD % (1, 1))
     uri = path.as_uri()
-    pushed = await open_doc(client, path, text)
-    report = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(types.TextDocumentIdentifier(uri)))
-    assert sorted(map(key_of_lsp, report.items)) == sorted(map(key_of_lsp, pushed))
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="jsonl", version=1, text=text)))
+    pulled = await pull(client, uri)
+    assert sorted(map(key_of_lsp, pulled)) == sorted(map(key_of_engine, fresh(text)))
+    # An edit, then a pull: the diagnostics of the new text (the pull waits for the lint).
+    col = (HTML % 1).index("<b>")
+    change(client, uri, 2, (0, col), (0, col + 3), "")
+    new_text = text.replace("<b>", "", 1)
+    assert sorted(map(key_of_lsp, await pull(client, uri))) == sorted(map(key_of_engine, fresh(new_text)))
+    # A config change is no edit of the client's: the server asks it to pull again.
+    seen = client.refreshes
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"rerank-lint": {"ignore": ["RL202"]}}))
+    await wait_for_refresh(client, seen)
+    assert "RL202" not in {d.code for d in await pull(client, uri)}
     workspace = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
     assert [r.uri for r in workspace.items] == [uri]
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri=uri)))
+    # Anything pushed would have arrived before the answers to the pulls above.
+    await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0)))
+    assert client.published == {}
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_cannot_pull_gets_push_and_no_diagnostic_provider(client, workdir):
+    result = await start(client, workdir, pull=False)
+    assert result.capabilities.diagnostic_provider is None
+    text = text_of(HTML % 1)
+    found = await open_doc(client, workdir / "push.jsonl", text)
+    assert sorted(map(key_of_lsp, found)) == sorted(map(key_of_engine, fresh(text)))
+    assert client.refreshes == 0
+
+
+@pytest.mark.asyncio
+async def test_code_actions_follow_the_requested_range_with_distinct_titles(client, workdir):
+    await start(client, workdir)
+    path = workdir / "actions.jsonl"
+    line = HTML % 1
+    uri = path.as_uri()
+    found = await open_doc(client, path, text_of(line, GOOD % (2, 2)))
+    tags = sorted((d for d in found if d.code == "RL202"), key=lambda d: d.range.start.character)
+    assert len(tags) == 2
+
+    async def actions(r, context=()):
+        result = await client.text_document_code_action_async(types.CodeActionParams(
+            types.TextDocumentIdentifier(uri), r, types.CodeActionContext(list(context), only=["quickfix"])))
+        return [a.title for a in result]
+
+    # The cursor on `<b>`, without context diagnostics: its fix and its baseline entry only.
+    at = types.Position(0, tags[0].range.start.character + 1)
+    titles = await actions(types.Range(at, at))
+    assert titles == ["Remove the HTML tag `<b>` (RL202)", "Add RL202 `<b>` to the rerank-lint baseline"]
+    # The client names the diagnostic: the same, whatever the range.
+    whole = types.Range(types.Position(0, 0), types.Position(1, 0))
+    assert await actions(whole, [tags[1]]) == ["Remove the HTML tag `</b>` (RL202)",
+                                              "Add RL202 `</b>` to the rerank-lint baseline"]
+    # The whole line: every diagnostic of the line once, titles all different.
+    titles = await actions(whole)
+    on_line = [d for d in found if d.range.start.line == 0]
+    assert len(titles) == len(set(titles))
+    assert sum("baseline" in t for t in titles) == len(on_line)
+    assert sum("(RL202)" in t for t in titles) == 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("how", ["initializationOptions", "didChangeConfiguration"])
+async def test_an_explicit_config_file_replaces_the_search(client, workdir, how):
+    # The nearest config (workdir/rerank-lint.toml) would keep RL202; the explicit one ignores it.
+    explicit = workdir / "conf" / "strict.toml"
+    explicit.parent.mkdir()
+    explicit.write_text('min-unique-queries = 1\nignore = ["RL202"]\n')
+    options = {"settings": {}, "configFile": str(explicit)} if how == "initializationOptions" else None
+    await start(client, workdir, options=options)
+    path = workdir / "explicit.jsonl"
+    uri = path.as_uri()
+    found = await open_doc(client, path, text_of(HTML % 1))
+    if how == "didChangeConfiguration":
+        assert "RL202" in {d.code for d in found}
+        client.published.pop(uri)
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"rerank-lint": {"configFile": "conf/strict.toml"}}))  # relative to the root
+        found = await diagnostics_for(client, uri, 1)
+    assert "RL202" not in {d.code for d in found} and "RL209" not in {d.code for d in found}
+    # Its changes on disk are picked up like the found file's.
+    explicit.write_text('min-unique-queries = 1\nignore = ["RL202", "RL408"]\n')
+    client.published.pop(uri)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        [types.FileEvent(explicit.as_uri(), types.FileChangeType.Changed)]))
+    found = await diagnostics_for(client, uri, 1)
+    assert not {"RL202", "RL408"} & {d.code for d in found}
+
+
+@pytest.mark.asyncio
+async def test_the_config_option_of_the_server_command(workdir):
+    explicit = workdir / "strict.toml"
+    explicit.write_text('min-unique-queries = 1\nignore = ["RL202"]\n')
+    async with own_server("--config", str(explicit)) as client:
+        await start(client, workdir)
+        found = await open_doc(client, workdir / "cli.jsonl", text_of(HTML % 1))
+        assert found and "RL202" not in {d.code for d in found}
 
 
 @pytest.mark.asyncio
@@ -331,3 +426,25 @@ async def test_the_server_survives_hostile_input(client, workdir):
     await diagnostics_for(client, uri, 2)
     hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(500, 3)))
     assert hover is None or hover.contents
+
+
+@pytest.mark.asyncio
+async def test_semantic_results_reach_a_pulling_client_with_status_notifications(workdir):
+    pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed")
+    queries = ["How do I reset my password?", "What is the tallest mountain in Africa?",
+               "How do vaccines train the immune system?", "What are the steps to reset my password?"]
+    text = "".join(json.dumps({"query": q, "relevant_passages": [f"An answer to: {q}"],
+                               "hard_negatives": [f"Something else entirely, number {i}."]}) + "\n"
+                   for i, q in enumerate(queries))
+    async with own_server(RERANK_LINT_CACHE_DIR=str(workdir / "cache")) as client:
+        await start(client, workdir, pull=True, options={"settings": {"semantic": True}})
+        uri = (workdir / "semantic.jsonl").as_uri()
+        seen = client.refreshes
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="jsonl", version=1, text=text)))
+        assert "RL601" not in {d.code for d in await pull(client, uri)}  # cheap rules first
+        await wait_for_refresh(client, seen)  # the semantic results are in
+        assert sorted(d.range.start.line for d in await pull(client, uri) if d.code == "RL601") == [0, 3]
+        states = [state for state, _ in client.statuses]
+        assert states == ["loading-model", "model-ready", "semantic-running", "idle"], client.statuses
+        assert client.published == {}
