@@ -31,9 +31,11 @@ def register(server: "RerankServer") -> None:
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams):
-        # Pull or push, never both (see lsp.py): a client that can pull diagnostics pulls.
-        server.pull_mode = _capability(server, "text_document", "diagnostic") is not None
+        # Pull or push, never both (see lsp.py). A client that pulls but cannot be asked to
+        # pull again (no workspace/diagnostic/refresh: Neovim 0.11) would miss the results that
+        # arrive on their own (semantic rules, config reloads) until its next edit: it gets push.
         server.refresh_support = bool(_capability(server, "workspace", "diagnostics", "refresh_support"))
+        server.pull_mode = _capability(server, "text_document", "diagnostic") is not None and server.refresh_support
         root = params.root_uri or (from_fs_path(params.root_path) if params.root_path else None)
         if params.workspace_folders:
             root = params.workspace_folders[0].uri

@@ -1,9 +1,10 @@
 """The rerank-lint language server (pygls 2, stdio). See server/README.md.
 
 Diagnostics reach the client one way only, as ruff's server does: a client that can pull
-(`textDocument.diagnostic` capability) pulls, and gets `workspace/diagnostic/refresh` when
-results arrive that no edit of its own asked for (semantic results, a config reload, the other
-file of a pair, the baseline); any other client gets `publishDiagnostics`.
+(`textDocument.diagnostic`) and be asked to pull again (`workspace.diagnostics.refreshSupport`)
+pulls, and gets `workspace/diagnostic/refresh` when results arrive that no edit of its own asked
+for (semantic results, a config reload, the other file of a pair, the baseline); any other
+client gets `publishDiagnostics` and no `diagnosticProvider`.
 
 Threads: the asyncio loop reads messages, applies text edits to the documents and answers
 requests; one worker thread runs the cheap rules (incrementally, one document at a time), and

@@ -91,14 +91,15 @@ async def diagnostics_for(client, uri: str, version: int | None) -> list[types.D
     return await asyncio.wait_for(wait(), TIMEOUT)
 
 
-def capabilities(encodings=None, pull=False) -> types.ClientCapabilities:
+def capabilities(encodings=None, pull=False, refresh=None) -> types.ClientCapabilities:
+    refresh = pull if refresh is None else refresh
     return types.ClientCapabilities(
         general=types.GeneralClientCapabilities(position_encodings=encodings) if encodings else None,
         window=types.WindowClientCapabilities(work_done_progress=True),
         workspace=types.WorkspaceClientCapabilities(
             configuration=False,
             did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True),
-            diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True) if pull else None,
+            diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True) if refresh else None,
         ),
         text_document=types.TextDocumentClientCapabilities(
             synchronization=types.TextDocumentSyncClientCapabilities(did_save=True),
@@ -134,7 +135,7 @@ async def own_server(*args: str, **env: str):
         await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
 
 
-async def start(client, root, encodings=None, options=None, pull=False) -> types.InitializeResult:
-    params = types.InitializeParams(capabilities=capabilities(encodings, pull), root_uri=root.as_uri(),
+async def start(client, root, encodings=None, options=None, pull=False, refresh=None) -> types.InitializeResult:
+    params = types.InitializeParams(capabilities=capabilities(encodings, pull, refresh), root_uri=root.as_uri(),
                                     initialization_options=options)
     return await asyncio.wait_for(client.initialize_session(params), TIMEOUT)

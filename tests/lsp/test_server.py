@@ -302,8 +302,11 @@ async def test_a_client_that_pulls_gets_pull_only_and_a_refresh_for_results_it_d
 
 
 @pytest.mark.asyncio
-async def test_a_client_that_cannot_pull_gets_push_and_no_diagnostic_provider(client, workdir):
-    result = await start(client, workdir, pull=False)
+@pytest.mark.parametrize("pull", [False, True], ids=["no-pull", "pull-without-refresh"])
+async def test_a_client_that_cannot_pull_or_refresh_gets_push_and_no_diagnostic_provider(client, workdir, pull):
+    # A client that pulls but has no workspace/diagnostic/refresh (Neovim 0.11) would never see
+    # the results that arrive on their own: push is the one way that carries them.
+    result = await start(client, workdir, pull=pull, refresh=False)
     assert result.capabilities.diagnostic_provider is None
     text = text_of(HTML % 1)
     found = await open_doc(client, workdir / "push.jsonl", text)

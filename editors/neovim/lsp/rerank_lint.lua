@@ -9,9 +9,6 @@ return {
   root_markers = { 'rerank-lint.toml', '.rerank-lint.toml', 'pyproject.toml', '.git' },
   -- `settings` overrides the config file, same keys as rerank-lint.toml: { ignore = { 'RL209' } }.
   init_options = { settings = vim.empty_dict() },
-  -- The server both pushes diagnostics and answers pulls; Neovim 0.11 does both and would
-  -- show every problem twice. Push alone carries everything (semantic results included).
-  on_init = function(client)
-    client.server_capabilities.diagnosticProvider = nil
-  end,
+  -- Diagnostics: the server pushes them to Neovim (it pulls, but cannot be asked to pull again
+  -- when semantic results arrive, so the server does not offer pull to it): each shows once.
 }

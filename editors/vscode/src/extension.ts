@@ -6,10 +6,8 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import {
   type ClientCapabilities,
-  type DocumentSelector,
   type FeatureState,
   LanguageClient,
-  type ServerCapabilities,
   type LanguageClientOptions,
   type ServerOptions,
   State,
@@ -99,7 +97,6 @@ async function startClient(): Promise<void> {
   };
   const next = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   next.registerFeature(new StatusProgressFeature(next));
-  next.registerFeature(new PushDiagnosticsOnly());
   next.onDidChangeState(({ newState }) => {
     if (newState === State.Running) status.setState("running");
     else if (newState === State.Starting) status.setState("starting");
@@ -212,28 +209,4 @@ class StatusProgressFeature implements StaticFeature {
     for (const handler of this.handlers.values()) handler.dispose();
     this.handlers.clear();
   }
-}
-
-/**
- * The server both pushes diagnostics and answers pull requests; the client would do both and
- * every problem would show twice. Push is the one to keep: it also carries the semantic
- * results, which arrive later without a `workspace/diagnostic/refresh` that would make the
- * client pull again. `preInitialize` runs before any feature reads the capabilities.
- */
-class PushDiagnosticsOnly implements StaticFeature {
-  getState(): FeatureState {
-    return { kind: "static" };
-  }
-
-  fillClientCapabilities(): void {}
-
-  preInitialize(capabilities: ServerCapabilities, _documentSelector: DocumentSelector | undefined): void {
-    delete capabilities.diagnosticProvider;
-  }
-
-  initialize(): void {}
-
-  clear(): void {}
-
-  dispose(): void {}
 }

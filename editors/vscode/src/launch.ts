@@ -81,8 +81,7 @@ function explicitCommand(setting: string | string[]): string[] {
 
 /**
  * The server merges `settings` over the config file's settings (same keys as rerank-lint.toml).
- * `configFile` rides alongside: the server of this repository does not read it yet (it finds
- * the nearest config file itself), and ignores keys other than `settings`.
+ * `configFile`, when set, is the config file the server uses instead of the nearest one.
  */
 export function initializationOptions(s: ExtensionSettings, ctx: PathContext): InitializationOptions {
   const settings: Record<string, unknown> = { ...s.settings };
