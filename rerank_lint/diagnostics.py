@@ -9,6 +9,7 @@ print for humans add one.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 
@@ -51,19 +52,60 @@ class Range:
 
     @classmethod
     def in_line(cls, line: int, content: bytes, start_byte: int, end_byte: int) -> "Range":
-        return cls(position_in_line(line, content, start_byte), position_in_line(line, content, end_byte))
+        return LineIndex(content).range(line, start_byte, end_byte)
 
 
 def position_in_line(line: int, content: bytes, byte: int) -> Position:
     """Position of a byte offset of a line, with its UTF-16 and code-point columns."""
-    byte = max(0, min(byte, len(content)))
-    prefix = content[:byte]
-    if prefix.isascii():
-        return Position(line, byte, byte, byte)
-    text = prefix.decode("utf-8", "replace")
-    # Characters outside the BMP take two UTF-16 units.
-    astral = sum(1 for ch in text if ord(ch) > 0xFFFF)
-    return Position(line, byte, len(text) + astral, len(text))
+    return LineIndex(content).position(line, byte)
+
+
+class LineIndex:
+    """Columns of byte offsets in one line, in time independent of the line's length.
+
+    A 100 MB line with thousands of diagnostics must not decode its prefix for each one, so
+    the line is decoded once and checkpoints are kept every `STEP` characters.
+    """
+
+    STEP = 1024
+
+    def __init__(self, content: bytes):
+        self.content = content
+        self.ascii = content.isascii()
+        self._bytes: list[int] = []
+        self._chars: list[int] = []
+        self._utf16: list[int] = []
+        self._valid = True
+        if not self.ascii:
+            try:
+                text = content.decode("utf-8")
+            except UnicodeDecodeError:
+                self._valid = False  # such a line gets few diagnostics: decode prefixes instead
+                return
+            b = u = 0
+            for start in range(0, len(text), self.STEP):
+                self._bytes.append(b)
+                self._chars.append(start)
+                self._utf16.append(u)
+                chunk = text[start:start + self.STEP]
+                b += len(chunk.encode("utf-8"))
+                u += len(chunk) + sum(1 for ch in chunk if ord(ch) > 0xFFFF)
+
+    def position(self, line: int, byte: int) -> Position:
+        byte = max(0, min(byte, len(self.content)))
+        if self.ascii:
+            return Position(line, byte, byte, byte)
+        base_byte = base_char = base_utf16 = 0
+        if self._valid and self._bytes:
+            i = bisect_right(self._bytes, byte) - 1
+            base_byte, base_char, base_utf16 = self._bytes[i], self._chars[i], self._utf16[i]
+        text = self.content[base_byte:byte].decode("utf-8", "replace")
+        # Characters outside the BMP take two UTF-16 units.
+        astral = sum(1 for ch in text if ord(ch) > 0xFFFF)
+        return Position(line, byte, base_utf16 + len(text) + astral, base_char + len(text))
+
+    def range(self, line: int, start: int, end: int) -> "Range":
+        return Range(self.position(line, start), self.position(line, end))
 
 
 FILE_START = Range(Position(0, 0, 0, 0), Position(0, 0, 0, 0))

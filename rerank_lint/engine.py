@@ -20,6 +20,7 @@ from .config import Settings
 from .diagnostics import (
     FILE_START,
     Applicability,
+    LineIndex,
     Diagnostic,
     Edit,
     Fix,
@@ -71,11 +72,20 @@ class Reporter:
         self.content = b""
         self.record: Record | None = None
         self._record_key: str | None = None
+        self._line_index: LineIndex | None = None
 
     def bind(self, line: int, content: bytes, record: Record | None) -> None:
         self.line, self.content, self.record = line, content, record
         self._record_key = None
+        self._line_index = None
         self.items = []
+
+    @property
+    def line_index(self) -> LineIndex:
+        # Built once per line with diagnostics: columns for many diagnostics on a long line.
+        if self._line_index is None:
+            self._line_index = LineIndex(self.content)
+        return self._line_index
 
     @property
     def record_key(self) -> str:
@@ -95,7 +105,7 @@ class Reporter:
         return diagnostic
 
     def at_bytes(self, rule, start: int, end: int, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
-        return self.emit(rule, message, Range.in_line(self.line, self.content, start, end), fix, related, self.record_key)
+        return self.emit(rule, message, self.line_index.range(self.line, start, end), fix, related, self.record_key)
 
     def at_text(self, rule, key: str, index: int | None, start: int, end: int, message: str,
                 fix: Fix | None = None, related=()) -> Diagnostic:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 import orjson
 
-from .spans import FieldSpan, LineSpans, char_to_byte, locate
+from .spans import FieldSpan, LineSpans, LiteralIndex, locate
 
 
 class Format(enum.Enum):
@@ -67,7 +67,7 @@ class TextRef(NamedTuple):
 
 
 class Record:
-    __slots__ = ("line", "content", "data", "schema", "_spans", "_content_hash", "_relevant", "_negatives")
+    __slots__ = ("line", "content", "data", "schema", "_spans", "_content_hash", "_relevant", "_negatives", "_literals")
 
     def __init__(self, line: int, content: bytes, data: dict, schema: Schema):
         self.line = line
@@ -78,6 +78,7 @@ class Record:
         self._content_hash: int | None = None
         self._relevant: list[tuple[int, str]] | None = None
         self._negatives: list[tuple[int, str]] | None = None
+        self._literals: dict | None = None
 
     @property
     def spans(self) -> LineSpans:
@@ -154,10 +155,14 @@ class Record:
     def text_bytes(self, key: str, index: int | None, start: int, end: int) -> tuple[int, int]:
         """Byte span in the line of characters [start, end) of a string value."""
         literal_start, literal_end = self.value_bytes(key, index)
-        literal = self.content[literal_start:literal_end]
-        if not literal.startswith(b'"'):
+        if self.content[literal_start:literal_start + 1] != b'"':
             return literal_start, literal_end
-        return literal_start + char_to_byte(literal, start), literal_start + char_to_byte(literal, end)
+        if self._literals is None:
+            self._literals = {}
+        mapping = self._literals.get((key, index))
+        if mapping is None:
+            mapping = self._literals[(key, index)] = LiteralIndex(self.content[literal_start:literal_end])
+        return literal_start + mapping.byte_of(start), literal_start + mapping.byte_of(end)
 
     def element_removal(self, key: str, index: int) -> tuple[int, int] | None:
         """Byte span that removes one list element with one adjacent comma, leaving valid JSON."""

@@ -31,7 +31,8 @@ def looks_binary(head: bytes) -> bool:
     """A file whose first bytes hold NULs outside text, or are mostly not UTF-8, is not JSONL."""
     if not head:
         return False
-    if head.count(b"\x00") > max(1, len(head) // 100):
+    # A few NULs are a defect of a text file (reported per line); many are a binary file.
+    if head.count(b"\x00") > max(8, len(head) // 100):
         return True
     sample = head.decode("utf-8", "replace")
     # Undecodable bytes at a sample boundary are expected; a binary file has them everywhere.

@@ -11,6 +11,7 @@ exactly.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
@@ -116,42 +117,68 @@ def _value(content: bytes, tokens, i):
 
 def char_to_byte(literal: bytes, index: int) -> int:
     """Byte offset inside a JSON string literal (quotes included) of character `index` of its value."""
-    body_start = 1
-    if b"\\" not in literal:
+    return LiteralIndex(literal).byte_of(index)
+
+
+class LiteralIndex:
+    """Maps character indexes of a JSON string's value to byte offsets in its literal.
+
+    Built once per literal (a passage with thousands of findings is walked once, not once per
+    finding): the literal is cut into pieces — runs of plain text of at most `CHUNK` characters,
+    and single escapes — with the character and byte offset where each starts.
+    """
+
+    CHUNK = 1024
+
+    def __init__(self, literal: bytes):
+        self.literal = literal
         body = literal[1:-1]
-        if body.isascii():
-            return body_start + min(index, len(body))
-        text = body.decode("utf-8", "replace")
-        return body_start + len(text[:index].encode("utf-8"))
-    position = body_start
-    remaining = index
-    body_end = len(literal) - 1
-    pieces = _ESCAPE_PIECE.finditer(literal, body_start, body_end)
-    pending_high = False
-    for m in pieces:
-        if remaining <= 0 and not pending_high:
-            return position
-        piece = m.group()
-        if piece.startswith(b"\\u"):
-            code = int(piece[2:], 16)
-            if 0xD800 <= code <= 0xDBFF:
-                # First half of a surrogate pair: one character with the next escape.
+        self.simple = b"\\" not in body and body.isascii()
+        if self.simple:
+            return
+        self._chars: list[int] = []  # character offset where each piece starts
+        self._bytes: list[int] = []  # byte offset (in the literal) where each piece starts
+        self._texts: list[str | None] = []  # the piece's text, None for an escape
+        chars = 0
+        pending_high = False
+        for m in _ESCAPE_PIECE.finditer(literal, 1, len(literal) - 1):
+            piece = m.group()
+            if piece.startswith(b"\\u") and 0xD800 <= int(piece[2:], 16) <= 0xDBFF:
+                # First half of a surrogate pair: the pair is one character, starting here.
+                self._chars.append(chars)
+                self._bytes.append(m.start())
+                self._texts.append(None)
                 pending_high = True
-                position = m.end()
                 continue
-            if pending_high:
+            if piece.startswith(b"\\"):
+                if not pending_high:
+                    self._chars.append(chars)
+                    self._bytes.append(m.start())
+                    self._texts.append(None)
                 pending_high = False
-            remaining -= 1
-            position = m.end()
-        elif piece.startswith(b"\\"):
-            pending_high = False
-            remaining -= 1
-            position = m.end()
-        else:
+                chars += 1
+                continue
             pending_high = False
             text = piece.decode("utf-8", "replace")
-            if remaining < len(text):
-                return m.start() + len(text[:remaining].encode("utf-8"))
-            remaining -= len(text)
-            position = m.end()
-    return position
+            offset = m.start()
+            for start in range(0, len(text), self.CHUNK):
+                chunk = text[start:start + self.CHUNK]
+                self._chars.append(chars)
+                self._bytes.append(offset)
+                self._texts.append(chunk)
+                chars += len(chunk)
+                offset += len(chunk.encode("utf-8"))
+        self._end_char = chars
+        self._end_byte = len(literal) - 1
+
+    def byte_of(self, index: int) -> int:
+        if self.simple:
+            return 1 + max(0, min(index, len(self.literal) - 2))
+        if index >= self._end_char or not self._chars:
+            return self._end_byte
+        i = bisect_right(self._chars, max(index, 0)) - 1
+        text = self._texts[i]
+        within = index - self._chars[i]
+        if text is None or within == 0:
+            return self._bytes[i]
+        return self._bytes[i] + len(text[:within].encode("utf-8"))

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 CACHE_LIMIT = 200_000
+# Past this many characters only a prefix is tokenized: enough to place a cut at any budget a
+# cross-encoder has, and a 100 MB passage is not tokenized whole for a count nobody needs exactly.
+LONG_TEXT_CHARS = 100_000
 
 
 class TokenizerError(Exception):
@@ -142,3 +145,16 @@ class LazyTokenizer:
 
     def encode_offsets(self, text: str) -> list[int]:
         return self.get().encode_offsets(text)
+
+    def measure(self, text: str) -> tuple[int, bool]:
+        """The token count of `text` and whether it is exact; for very long texts, the count of
+        a long prefix (a lower bound)."""
+        if len(text) <= LONG_TEXT_CHARS:
+            return self.count(text), True
+        return self.count(text[:LONG_TEXT_CHARS]), False
+
+    def cut_offset(self, text: str, keep: int) -> int:
+        """Character offset at which token `keep` of `text` starts (where a cut after `keep`
+        tokens falls); the end of the text when it has no more tokens."""
+        offsets = self.encode_offsets(text[:LONG_TEXT_CHARS])
+        return offsets[keep] if keep < len(offsets) else len(text)

@@ -38,9 +38,10 @@ class QueryOverBudget(RecordRule):
         budget = self.settings.token_budget
         if query is None or upper_bound(query) < budget:
             return
-        n = report.context.tokenizer.count(query)
+        n, exact = report.context.tokenizer.measure(query)
         if n >= budget:
-            report.at_value(self, "query", None, f"the query has {n} tokens, at or over the budget of {budget}: no passage fits")
+            count = f"{n}" if exact else f"more than {n}"
+            report.at_value(self, "query", None, f"the query has {count} tokens, at or over the budget of {budget}: no passage fits")
 
 
 class _PairOverBudget(RecordRule):
@@ -63,22 +64,22 @@ class _PairOverBudget(RecordRule):
             if query_bound + upper_bound(passage) <= budget:
                 continue
             if query_tokens is None:
-                query_tokens = tokenizer.count(query)
+                query_tokens, _ = tokenizer.measure(query)
                 if query_tokens >= budget:
                     return  # RL303 reports the query itself
-            passage_tokens = tokenizer.count(passage)
+            passage_tokens, exact = tokenizer.measure(passage)
             total = query_tokens + passage_tokens
             if total <= budget:
                 continue
             keep = budget - query_tokens
-            offsets = tokenizer.encode_offsets(passage)
-            cut = offsets[keep] if keep < len(offsets) else len(passage)
-            lost = passage_tokens - keep
-            report.at_text(
-                self, key, index, cut, len(passage),
-                f"query ({query_tokens} tokens) + {self.role_name} ({passage_tokens} tokens) = {total} > {budget}: "
-                f"training cuts the last {lost} tokens of the {self.role_name}, from here",
-            )
+            cut = tokenizer.cut_offset(passage, keep)
+            if exact:
+                counts = (f"query ({query_tokens} tokens) + {self.role_name} ({passage_tokens} tokens) = {total} > {budget}: "
+                          f"training cuts the last {passage_tokens - keep} tokens of the {self.role_name}, from here")
+            else:
+                counts = (f"query ({query_tokens} tokens) + {self.role_name} (more than {passage_tokens} tokens, "
+                          f"{len(passage):,} characters) > {budget}: training cuts the {self.role_name} from here")
+            report.at_text(self, key, index, cut, len(passage), counts)
 
 
 @register
