@@ -1,8 +1,8 @@
 """pre-commit entry points (installed as `rerank_lint.hooks`).
 
 pre-commit passes the staged files that match the hook's `files:` pattern. The hook runs the
-same `check` as the CLI; this wrapper only chooses defaults suited to a commit: no info-level
-noise in the output unless asked, since a commit is blocked only by warnings and errors.
+same `check` as the CLI (a commit is blocked by warnings and errors, not by info-level
+findings, which are shown); this wrapper only chooses which records to report:
 
 Changed records only: when a commit is being made (there are staged changes against HEAD),
 the hook adds `--diff-from HEAD`, so a commit is blocked by the problems of the records it

@@ -149,8 +149,6 @@ def cli_overrides(args) -> dict:
 def file_settings(path: Path, args) -> Settings:
     settings = settings_for(path, getattr(args, "config", None)).for_file(path)
     overrides = cli_overrides(args)
-    if "ignore" in overrides:
-        overrides["ignore"] = settings.ignore + overrides["ignore"]
     if overrides:
         settings = settings.merged(overrides, "command line")
     return settings
@@ -189,6 +187,9 @@ def run_check(args) -> int:
     for path in paths:
         settings = file_settings(path, args)
         display = display_path(path)
+        # Baseline entries name files relative to the config root, so that the CLI run from any
+        # folder and the language server agree on them.
+        baseline_name = settings.relative(path)
         eval_path = args.eval.resolve() if args.eval else settings.eval_for(path)
         train_path = None if args.eval else settings.train_for(path)
         linter = Linter(settings)
@@ -218,7 +219,7 @@ def run_check(args) -> int:
             if changed is not None:
                 stream = changed.filter(stream)
             if baseline is not None:
-                filtered = baseline.filter(stream, display)
+                filtered = baseline.filter(stream, baseline_name)
             else:
                 filtered = ((d, False) for d in stream)
             for d, suppressed in filtered:
@@ -228,7 +229,7 @@ def run_check(args) -> int:
                         formatter.emit(d, suppressed=True)
                     continue
                 if writing_baseline:
-                    baseline_items.append((display, d))
+                    baseline_items.append((baseline_name, d))
                     continue
                 summary.add(d)
                 formatter.emit(d)

@@ -130,7 +130,16 @@ class Settings:
         return result
 
     def merged(self, raw: dict[str, Any], where: str = "") -> "Settings":
+        """These settings overridden by `raw` (a per-file section, the command line, an editor's
+        options). Lists that refine the selection (`ignore`, `extend-select`) and tables
+        (`severity`, `per-file-ignores`) add to what is there, as in ruff; the rest replaces."""
         values = _validate(raw, where, self.source)
+        for name in ("ignore", "extend_select"):
+            if name in values:
+                values[name] = getattr(self, name) + [v for v in values[name] if v not in getattr(self, name)]
+        for name in ("severity", "per_file_ignores"):
+            if name in values:
+                values[name] = {**getattr(self, name), **values[name]}
         return dataclasses.replace(self, **values)
 
     def eval_for(self, path: str | os.PathLike) -> Path | None:

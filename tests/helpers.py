@@ -63,7 +63,16 @@ def slice_bytes(content: bytes, diagnostic) -> bytes:
     return content[diagnostic.range.start.byte:diagnostic.range.end.byte]
 
 
+NO_NETWORK = Path(__file__).parent / "nonet"
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    """The environment for a rerank-lint process under test: network connections fail."""
+    path = os.pathsep.join(p for p in (str(NO_NETWORK), os.environ.get("PYTHONPATH", "")) if p)
+    return dict(os.environ, PYTHONPATH=path, PYTHONIOENCODING="utf-8", **extra)
+
+
 def run_cli(*args, cwd: Path | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    env = offline_env()
     return subprocess.run([sys.executable, "-m", "rerank_lint", *map(str, args)], cwd=cwd, capture_output=True,
                           input=input, env=env, timeout=300)

@@ -78,3 +78,28 @@ def test_cli_flags_override_the_config(tmp_path):
     explicit = tmp_path / "other.toml"
     explicit.write_text('ignore = ["RL2"]\n')
     assert b"RL20" not in run_cli("check", "t.jsonl", "--config", explicit, cwd=tmp_path).stdout
+
+
+def test_per_file_and_command_line_ignores_add_to_the_base(tmp_path):
+    (tmp_path / "rerank-lint.toml").write_text('ignore = ["RL209"]\n[per-file."*.jsonl"]\nignore = ["RL208"]\nseverity = {RL201 = "error"}\n'
+                                               '[severity]\nRL202 = "info"\n')
+    settings = load_config(tmp_path / "rerank-lint.toml").for_file(tmp_path / "a.jsonl")
+    assert not settings.enabled("RL209") and not settings.enabled("RL208")
+    assert settings.severity == {"RL202": "info", "RL201": "error"}
+    (tmp_path / "a.jsonl").write_text(cohere(query=" <b>x</b>  https://a.io "))
+    out = run_cli("check", "a.jsonl", "--ignore", "RL201", "--select", "RL2", cwd=tmp_path).stdout.decode()
+    assert "RL202" in out and "RL201" not in out and "RL208" not in out
+
+
+def test_sockets_are_blocked_in_tests_and_in_processes_they_start(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from helpers import offline_env
+
+    with pytest.raises(OSError, match="network disabled"):
+        socket.create_connection(("127.0.0.1", 9))
+    probe = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9))\nexcept OSError as e:\n    print(e)"
+    out = subprocess.run([sys.executable, "-c", probe], env=offline_env(), capture_output=True, text=True).stdout
+    assert "network disabled" in out

@@ -1,39 +1,40 @@
-"""No network in tests: any Python process started with this folder on its PYTHONPATH (the
-language server under test, CLI subprocesses) fails every IPv4/IPv6 connection with
-`OSError("network disabled in tests")`. Unix sockets still work (asyncio, multiprocessing)."""
+"""Blocks network connections in any Python process started with this folder on PYTHONPATH.
 
-from __future__ import annotations
+rerank-lint must never reach the network at run time (no model hub, no tokenizer download):
+the test suite runs the CLI and the language server with this in place, so a stray download
+fails loudly instead of passing on a machine that happens to be online. Unix sockets (used by
+no part of rerank-lint, but harmless) stay allowed.
+"""
 
 import socket
 
-MESSAGE = "network disabled in tests"
-_BLOCKED = {socket.AF_INET, socket.AF_INET6}
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
 
 
-def _blocked(sock) -> bool:
-    return getattr(sock, "family", None) in _BLOCKED
+def _guard(sock, address):
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        raise OSError(f"network disabled in tests: connection to {address!r} refused")
 
 
-_connect = socket.socket.connect
-_connect_ex = socket.socket.connect_ex
+def _connect(self, address):
+    _guard(self, address)
+    return _real_connect(self, address)
 
 
-def connect(self, address):
-    if _blocked(self):
-        raise OSError(MESSAGE)
-    return _connect(self, address)
+def _connect_ex(self, address):
+    _guard(self, address)
+    return _real_connect_ex(self, address)
 
 
-def connect_ex(self, address):
-    if _blocked(self):
-        raise OSError(MESSAGE)
-    return _connect_ex(self, address)
+def _create_connection(address, *args, **kwargs):
+    raise OSError(f"network disabled in tests: connection to {address!r} refused")
 
 
-def create_connection(*args, **kwargs):
-    raise OSError(MESSAGE)
+def block() -> None:
+    socket.socket.connect = _connect
+    socket.socket.connect_ex = _connect_ex
+    socket.create_connection = _create_connection
 
 
-socket.socket.connect = connect
-socket.socket.connect_ex = connect_ex
-socket.create_connection = create_connection
+block()
