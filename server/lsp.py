@@ -153,11 +153,8 @@ class RerankServer(LanguageServer):
         for where, overrides in (("initializationOptions", self.init_options), ("editor settings", self.client_settings)):
             if overrides:
                 try:
-                    overrides = dict(overrides)
-                    # As on the command line, an editor's `ignore` adds to the file's.
-                    if "ignore" in overrides and isinstance(overrides["ignore"], list):
-                        overrides["ignore"] = settings.ignore + [str(c).upper() for c in overrides["ignore"]]
-                    settings = settings.merged(overrides, where)
+                    # As on the command line, `ignore` and `extend-select` add to the file's (merged).
+                    settings = settings.merged(dict(overrides), where)
                 except ConfigError as exc:
                     self.show_error(f"rerank-lint: {exc}; ignored")
         return settings

@@ -15,6 +15,8 @@ from lsprotocol import types
 from rerank_lint.config import Settings
 from rerank_lint.engine import Linter
 
+from helpers import run_cli
+
 from conftest import TIMEOUT, diagnostics_for, own_server, pull, start, wait_for_refresh
 
 GOOD = '{"query": "q%d", "relevant_passages": ["passage %d"], "hard_negatives": ["n1", "n2", "n3", "n4", "n5"]}'
@@ -224,6 +226,12 @@ async def test_fix_all_and_add_to_baseline(client, workdir):
     assert sum(d.code == "RL202" for d in found) == 1  # one of the two RL202 findings of the record is suppressed
     entries = json.loads((workdir / "rerank-lint-baseline.json").read_text())["entries"]
     assert entries[0]["code"] == "RL202" and entries[0]["path"] == "all.jsonl"
+    # The CLI reads the entry the same way, whatever folder it runs from.
+    path.write_text(text)
+    (workdir / "elsewhere").mkdir()
+    checked = run_cli("check", path, "--baseline", workdir / "rerank-lint-baseline.json", "--format", "json",
+                      cwd=workdir / "elsewhere")
+    assert sum(d["code"] == "RL202" for d in json.loads(checked.stdout)) == 1, checked.stdout
 
 
 @pytest.mark.asyncio

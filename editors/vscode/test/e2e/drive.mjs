@@ -91,6 +91,12 @@ async function applyQuickFix(code) {
   const fix = page.locator(".action-widget .monaco-list-row:visible", { hasText: `(${code})` }).first();
   await fix.waitFor();
   await screenshot("quick-fix-menu");
+  const menu = await page.locator(".action-widget .monaco-list-row:visible").allInnerTexts();
+  console.log(`quick fix menu:\n  ${menu.join("\n  ")}`);
+  // The menu is for the problem under the cursor only: one fix for it, no repeated entries.
+  const fixes = menu.filter((row) => row.includes(`(${code})`));
+  check(fixes.length === 1, `expected one ${code} fix in the menu, got:\n${menu.join("\n")}`);
+  check(new Set(menu).size === menu.length, `repeated entries in the quick fix menu:\n${menu.join("\n")}`);
   const title = (await fix.innerText()).trim();
   await fix.click();
   return title;
@@ -127,7 +133,7 @@ async function run() {
 
   const title = await applyQuickFix("RL202");
   console.log(`applied: ${title}`);
-  check(/remove the HTML tag/.test(title), `unexpected quick fix: ${title}`);
+  check(/remove the HTML tag `<b>`/i.test(title), `unexpected quick fix: ${title}`);
 
   await page.keyboard.press("Control+S");
   const saved = await waitForFile((text) => !text.includes("<b>BM25</b>"), "the fixed file on disk");
