@@ -239,10 +239,21 @@ def run_check(args) -> int:
             raise UsageError(f"{display}: {exc.strerror or exc}") from None
 
     if writing_baseline:
-        target = Path(args.write_baseline) if args.write_baseline is not True else (
-            args.baseline or Path(DEFAULT_NAME))
+        # Without a file name: the configured baseline, else one beside the config file (where
+        # the language server writes it too), else in the working directory.
+        first = file_settings(paths[0], args) if paths else None
+        if args.write_baseline is not True:
+            target = Path(args.write_baseline)
+        elif args.baseline:
+            target = args.baseline
+        elif first is not None and first.baseline:
+            target = first.resolve(first.baseline)
+        else:
+            target = (first.root if first is not None and first.source else Path.cwd()) / DEFAULT_NAME
         Baseline.from_diagnostics(baseline_items).write(target)
-        print(f"Wrote {len(baseline_items)} problems to {target}", file=sys.stderr)
+        print(f"Wrote {len(baseline_items)} problems to {display_path(target)}", file=sys.stderr)
+        if not args.baseline and (first is None or not first.baseline):
+            print(f'To use it, add `baseline = "{DEFAULT_NAME}"` to the config or pass --baseline.', file=sys.stderr)
         return 0
     if args.diff:
         sys.stdout.write("".join(diff_chunks))
