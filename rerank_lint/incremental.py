@@ -23,10 +23,9 @@ import logging
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .diagnostics import Diagnostic, Edit, Fix, LineEdit, Position, Range, Related
+from .diagnostics import Diagnostic, Edit, Fix, LineEdit, Position, Range
 from .engine import FileContext, Linter, Reporter
 from .records import SCHEMAS, Format, Record, Schema, detect_format
-from .rules import DatasetRule
 from .rules.base import GroupRule, Occurrence
 from .source import BOM, Line
 

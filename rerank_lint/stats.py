@@ -103,8 +103,8 @@ def format_stats(s: dict) -> str:
         f"  queries (unique)     {s['queries']}",
         f"  relevant passages    {s['relevant_passages']}",
         f"  hard negatives       {s['hard_negatives']}  (empty and repeated ones dropped, as the platform does)",
-        f"  query tokens         " + "  ".join(f"{k} {v}" for k, v in s["query_tokens"].items()),
-        f"  query+relevant tokens " + "  ".join(f"{k} {v}" for k, v in s["query_plus_relevant_tokens"].items() if k != "over_budget")
+        "  query tokens         " + "  ".join(f"{k} {v}" for k, v in s["query_tokens"].items()),
+        "  query+relevant tokens " + "  ".join(f"{k} {v}" for k, v in s["query_plus_relevant_tokens"].items() if k != "over_budget")
         + f"  over {s['token_budget']}: {s['query_plus_relevant_tokens']['over_budget']}  ({s['tokenizer']})",
         "  hard negatives per query:",
     ]

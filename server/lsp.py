@@ -35,7 +35,6 @@ from rerank_lint import __version__
 from rerank_lint.baseline import DEFAULT_NAME, Baseline, BaselineError
 from rerank_lint.config import ConfigError, Settings, load_config, settings_for
 from rerank_lint.fixes import allowed, apply_edits, plan_fixes, rewrite, _valid_json
-from rerank_lint.rules import REGISTRY
 
 from . import features
 from .convert import diagnostic_json, fix_edits, whole_line_edits

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -76,3 +75,52 @@ def run_cli(*args, cwd: Path | None = None, input: bytes | None = None) -> subpr
     env = offline_env()
     return subprocess.run([sys.executable, "-m", "rerank_lint", *map(str, args)], cwd=cwd, capture_output=True,
                           input=input, env=env, timeout=300)
+
+
+def content_lines(data: bytes) -> list[bytes]:
+    """Lines as the reader sees them: no BOM, "\r\n" or "\n" ends a line, a lone "\r" is content."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    parts = data.split(b"\n")
+    return [line.removesuffix(b"\r") for line in parts[:-1]] + [parts[-1]]
+
+
+def key_of(diagnostic, source: list[bytes]) -> str | None:
+    """The top-level key whose value holds the start of a diagnostic."""
+    from rerank_lint.spans import locate
+
+    spans = locate(source[diagnostic.range.start.line])
+    if spans is None:
+        return None
+    for key, field_spans in spans.fields.items():
+        span = field_spans[-1]
+        if span.value_start <= diagnostic.range.start.byte <= span.value_end:
+            return key
+    return None
+
+
+def check_only_fixed_strings(before: bytes, after: bytes, allowed: set) -> None:
+    """`after` (a fixed `before`) parses wherever `before` did, keeps every record, its keys and
+    the bytes between values, and changes only the values in `allowed` ((line, key) of a fix;
+    a BGE score list may change with its passages)."""
+    from rerank_lint.spans import locate
+
+    old_lines = [(n, line) for n, line in enumerate(content_lines(before)) if line.strip()]
+    new_lines = [line for line in content_lines(after) if line.strip()]
+    assert len(new_lines) == len(old_lines), (before, after)  # no record lost
+    for (number, old), new in zip(old_lines, new_lines):
+        try:
+            old_record = orjson.loads(old)
+        except orjson.JSONDecodeError:
+            assert new == old  # a line that does not parse is never touched
+            continue
+        new_record = orjson.loads(new)  # still parses
+        assert list(old_record) == list(new_record)
+        old_spans, new_spans = locate(old), locate(new)
+        for key in old_record:
+            o, n = old_spans.field(key), new_spans.field(key)
+            if old[o.value_start:o.value_end] != new[n.value_start:n.value_end]:
+                owner = {"neg_scores": "neg", "pos_scores": "pos"}.get(key, key)
+                assert (number, owner) in allowed, (key, old, new, allowed)
+        assert [old[f.key_start:f.key_end] for f in (old_spans.field(k) for k in old_record)] == \
+            [new[f.key_start:f.key_end] for f in (new_spans.field(k) for k in new_record)]

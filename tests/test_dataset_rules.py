@@ -1,6 +1,6 @@
 """Rules over the whole file and over a train/eval pair."""
 
-from helpers import clean_dataset, cohere, codes, lint, only, record, run_cli
+from helpers import clean_dataset, cohere, codes, lint, only, run_cli
 
 
 def test_clean_dataset_has_no_problems():

@@ -1,7 +1,5 @@
 """--fix and --diff: only fixed bytes change, the result parses, a second run changes nothing."""
 
-import difflib
-
 import orjson
 
 from helpers import clean_dataset, cohere, record, run_cli

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from rerank_lint.config import Settings
 from rerank_lint.engine import Linter
 from rerank_lint.rules import REGISTRY, TextRule
-from rerank_lint.spans import locate
+
+from helpers import check_only_fixed_strings, content_lines, key_of
 
 PIECES = st.sampled_from([
     "a", "b", " ", "  ", "   ", "\t", "\n", "\r", "é", "中", "\U0001F600", "\U0001F680", "\u200b", "\u00ad",
@@ -78,12 +79,6 @@ LINTER = Linter(Settings().merged({"select": ["RL"], "ignore": ["RL401", "RL503"
 TEXT_CODES = {code for code, cls in REGISTRY.items() if issubclass(cls, TextRule)}
 
 
-def content_lines(data: bytes) -> list[bytes]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return [l[:-1] if l.endswith(b"\r") else l for l in data.split(b"\n")]
-
-
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(files())
 def test_every_range_names_exactly_what_it_reports(data):
@@ -108,6 +103,8 @@ def test_every_range_names_exactly_what_it_reports(data):
             assert named in found, (d.code, named, found)
 
 
+_key_of = key_of  # the name tests/lsp imports
+
 # Deleting an exact duplicate record (RL403, unsafe) is the one fix that removes a line; it
 # loses nothing, but it is left out here so that "no record lost" can be checked line by line.
 FIX_LINTER = Linter(Settings().merged({"select": ["RL"], "ignore": ["RL401", "RL403", "RL503"], "token-budget": 20}))
@@ -127,34 +124,7 @@ def fix_bytes(data: bytes, unsafe: bool, tmp_path) -> bytes:
 def test_fix_parses_keeps_records_changes_only_fixed_strings_and_is_idempotent(tmp_path, data, unsafe):
     fixed = fix_bytes(data, unsafe, tmp_path)
     source = content_lines(data)
-    before = [(number, line) for number, line in enumerate(source) if line.strip()]
-    after = [line for line in content_lines(fixed) if line.strip()]
-    assert len(after) == len(before)  # no record lost
     diagnostics = FIX_LINTER.check_bytes(data, "p.jsonl")
-    fixed_fields = {(d.range.start.line, _key_of(d, source)) for d in diagnostics if d.fix is not None}
-    for (number, old), new in zip(before, after):
-        old_record, new_record = orjson.loads(old), orjson.loads(new)
-        assert list(old_record) == list(new_record)
-        old_spans, new_spans = locate(old), locate(new)
-        for key in old_record:
-            o, n = old_spans.field(key), new_spans.field(key)
-            if old[o.value_start:o.value_end] != new[n.value_start:n.value_end]:
-                # Only a value with a fix on it changes (a BGE score list changes with its list).
-                owner = {"neg_scores": "neg", "pos_scores": "pos"}.get(key, key)
-                assert (number, owner) in fixed_fields, (key, old, new)
-        # Bytes between the values (keys, separators, spacing) are untouched.
-        assert [old[f.key_start:f.key_end] for f in (old_spans.field(k) for k in old_record)] == \
-            [new[f.key_start:f.key_end] for f in (new_spans.field(k) for k in new_record)]
+    fixed_fields = {(d.range.start.line, key_of(d, source)) for d in diagnostics if d.fix is not None}
+    check_only_fixed_strings(data, fixed, fixed_fields)
     assert fix_bytes(fixed, unsafe, tmp_path) == fixed  # idempotent
-
-
-def _key_of(diagnostic, source):
-    line = source[diagnostic.range.start.line]
-    spans = locate(line)
-    if spans is None:
-        return None
-    for key, field_spans in spans.fields.items():
-        f = field_spans[-1]
-        if f.value_start <= diagnostic.range.start.byte <= f.value_end:
-            return key
-    return None

@@ -1,6 +1,5 @@
 """Bad input never crashes: each problem of the bytes and lines is a diagnostic at its position."""
 
-import os
 import time
 
 from helpers import cohere, codes, lint, only, run_cli, slice_bytes

@@ -7,56 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from ..diagnostics import Severity
-from ..records import SCHEMAS, detect_format, Format
-from ..source import LineStore, display_path, iter_lines
+from ..paired import paired_file
+from ..source import display_path
 from .base import DatasetRule, register
 from .normalize import passage_key, query_key
-
-
-class CounterpartIndex:
-    """Queries and passages of the other file of a pair, as hashes with their first line."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.queries: dict[str, int] = {}
-        self.passages: dict[int, tuple[int, str, int]] = {}
-        self.store = LineStore(lambda: open(path, "rb"))
-        with open(path, "rb") as stream:
-            for line in iter_lines(stream):
-                self.store.record(line)
-                try:
-                    data = orjson.loads(line.content)
-                except orjson.JSONDecodeError:
-                    continue
-                if not isinstance(data, dict):
-                    continue
-                query = data.get("query")
-                if isinstance(query, str) and query.strip():
-                    self.queries.setdefault(query_key(query), line.number)
-                schema = SCHEMAS[detect_format(data) or Format.COHERE]
-                for key in (schema.relevant_key, schema.negative_key):
-                    value = data.get(key)
-                    if isinstance(value, list):
-                        for index, text in enumerate(value):
-                            if isinstance(text, str) and text.strip():
-                                self.passages.setdefault(passage_key(text), (line.number, key, index))
-
-
-def counterpart(context) -> tuple[CounterpartIndex | None, str]:
-    """The index of the other side of this file's pair, built once per file and shared."""
-    other = context.eval_path or context.train_path
-    if other is None:
-        return None, ""
-    role = "evaluation" if context.eval_path else "training"
-    if context.counterpart is None:
-        if not Path(other).is_file():
-            context.counterpart = False
-        else:
-            context.counterpart = CounterpartIndex(Path(other))
-    return (context.counterpart or None), role
 
 
 @register
@@ -83,10 +38,10 @@ class QueryLeak(DatasetRule):
         self._context = context
 
     def observe(self, record, report):
-        index, role = counterpart(self._context)
+        index, role = paired_file(self._context)
         if index is None or record.query is None or not record.query.strip():
             return
-        line = index.queries.get(query_key(record.query))
+        line = index.normalized_queries.get(query_key(record.query))
         if line is not None:
             other = display_path(index.path)
             related = report.related_value(line, "query", None, f"the same query in the {role} file", other, index.store.content(line))
@@ -116,14 +71,14 @@ class PassageLeak(DatasetRule):
         self._context = context
 
     def observe(self, record, report):
-        index, role = counterpart(self._context)
+        index, role = paired_file(self._context)
         if index is None:
             return
         for key in (record.schema.relevant_key, record.schema.negative_key):
             for i, text in record.strings(key):
                 if not text.strip():
                     continue
-                hit = index.passages.get(passage_key(text))
+                hit = index.passage_hashes.get(passage_key(text))
                 if hit is not None:
                     line, other_key, other_index = hit
                     other = display_path(index.path)

@@ -13,6 +13,7 @@ Two figures each, both cheap once the texts are embedded:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 from .index import figures_of

@@ -11,15 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-import orjson
-
 from ..config import ConfigError
-from ..records import SCHEMAS, Format, detect_format
 from ..rules.normalize import query_key
-from ..source import LineStore, iter_lines
 from . import MISSING_MESSAGE, notify
 
 if TYPE_CHECKING:
@@ -174,42 +169,3 @@ class SemanticIndex:
             return np.fromiter(seen, dtype=np.int64, count=len(seen))
 
         return self.memo("passage-ids", compute)
-
-
-class OtherSide:
-    """Queries and relevant passages of the other file of a train/eval pair, each distinct text
-    with its first place, and the file's lines for pointing at them."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.store = LineStore(lambda: open(path, "rb"))
-        self.queries: dict[str, int] = {}
-        self.passages: dict[str, tuple[int, str, int]] = {}
-        with open(path, "rb") as stream:
-            for line in iter_lines(stream):
-                self.store.record(line)
-                try:
-                    data = orjson.loads(line.content)
-                except orjson.JSONDecodeError:
-                    continue
-                if not isinstance(data, dict):
-                    continue
-                query = data.get("query")
-                if isinstance(query, str) and query.strip():
-                    self.queries.setdefault(query, line.number)
-                key = SCHEMAS[detect_format(data) or Format.COHERE].relevant_key
-                value = data.get(key)
-                for i, text in enumerate(value if isinstance(value, list) else ()):
-                    if isinstance(text, str) and text.strip():
-                        self.passages.setdefault(text, (line.number, key, i))
-
-    @classmethod
-    def of(cls, context) -> tuple["OtherSide | None", str]:
-        other = context.eval_path or context.train_path
-        if other is None or not Path(other).is_file():
-            return None, ""
-        role = "evaluation" if context.eval_path else "training"
-        side = context.extras.get("semantic-other")
-        if side is None:
-            side = context.extras["semantic-other"] = cls(Path(other))
-        return side, role

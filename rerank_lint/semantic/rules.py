@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from ..diagnostics import Severity
 from ..rules.base import DatasetRule, register
 from ..rules.normalize import passage_key, query_key
-from .index import NO_TEXT, OtherSide, SemanticIndex, figures_of
+from ..paired import PairedFile, paired_file
+from .index import NO_TEXT, SemanticIndex, figures_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -357,7 +358,7 @@ class NearLeak(SemanticRule):
         """(line, key, list index, text id) of each distinct text of this file to compare."""
         raise NotImplementedError
 
-    def theirs(self, side: OtherSide) -> dict[str, tuple[int, str, int | None]]:
+    def theirs(self, side: PairedFile) -> dict[str, tuple[int, str, int | None]]:
         """Distinct texts of the other file with their first place (line, key, list index)."""
         raise NotImplementedError
 
@@ -372,7 +373,7 @@ class NearLeak(SemanticRule):
     def conclude(self, report, context, vectors):
         from .search import best_matches
 
-        side, role = OtherSide.of(context)
+        side, role = paired_file(context)
         if side is None:
             return
         others = self.theirs(side)
@@ -466,7 +467,7 @@ class PassageNearLeak(NearLeak):
         return found
 
     def theirs(self, side):
-        return side.passages
+        return side.relevant_passages
 
     def same(self, a, b):
         return passage_key(a) == passage_key(b)

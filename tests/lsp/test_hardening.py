@@ -12,15 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given, settings as hsettings
 from lsprotocol import types
 
 from rerank_lint.config import Settings
 from rerank_lint.engine import Linter
-from rerank_lint.spans import locate
 
+from helpers import check_only_fixed_strings as check_fixed
 from conftest import NONET, SERVER, TIMEOUT, diagnostics_for, server_env, start
 from test_properties import _key_of, content_lines, files
 from test_server import DUP_NEG, GOOD, HTML, apply_edits, change, key_of_engine, key_of_lsp, utf16_len
@@ -182,28 +181,7 @@ PROPERTY_SETTINGS = Settings().merged({"select": ["RL"], "ignore": ["RL401", "RL
 
 
 def check_only_fixed_strings(before: str, after: str, allowed: set) -> None:
-    """`after` parses wherever `before` did, keeps every record and its keys and the bytes
-    between values, and changes only the values in `allowed` ((line, key) of a fix)."""
-    source, fixed = content_lines(before.encode("utf-8", "surrogatepass")), content_lines(after.encode("utf-8", "surrogatepass"))
-    old_lines = [(n, l) for n, l in enumerate(source) if l.strip()]
-    new_lines = [l for l in fixed if l.strip()]
-    assert len(new_lines) == len(old_lines), (before, after)  # no record lost
-    for (number, old), new in zip(old_lines, new_lines):
-        try:
-            old_record = orjson.loads(old)
-        except orjson.JSONDecodeError:
-            assert new == old  # a line that does not parse is never touched
-            continue
-        new_record = orjson.loads(new)  # still parses
-        assert list(old_record) == list(new_record)
-        old_spans, new_spans = locate(old), locate(new)
-        for key in old_record:
-            o, n = old_spans.field(key), new_spans.field(key)
-            if old[o.value_start:o.value_end] != new[n.value_start:n.value_end]:
-                owner = {"neg_scores": "neg", "pos_scores": "pos"}.get(key, key)
-                assert (number, owner) in allowed, (key, old, new, allowed)
-        assert [old[f.key_start:f.key_end] for f in (old_spans.field(k) for k in old_record)] == \
-            [new[f.key_start:f.key_end] for f in (new_spans.field(k) for k in new_record)]
+    check_fixed(before.encode("utf-8", "surrogatepass"), after.encode("utf-8", "surrogatepass"), allowed)
 
 
 class Session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import random
 from pathlib import Path
@@ -17,7 +16,7 @@ from rerank_lint.engine import Linter
 
 from helpers import run_cli
 
-from conftest import TIMEOUT, diagnostics_for, own_server, pull, start, wait_for_refresh
+from conftest import diagnostics_for, own_server, pull, start, wait_for_refresh
 
 GOOD = '{"query": "q%d", "relevant_passages": ["passage %d"], "hard_negatives": ["n1", "n2", "n3", "n4", "n5"]}'
 HTML = '{"query": "what is bm25 %d", "relevant_passages": ["<b>BM25</b> ranks documents"], "hard_negatives": ["a", "b", "c", "d", "e"]}'

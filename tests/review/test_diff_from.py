@@ -1,6 +1,5 @@
 """Changed-records mode on a real git history: `check --diff-from REF` and the pre-commit hook."""
 
-import json
 import os
 import shutil
 import subprocess

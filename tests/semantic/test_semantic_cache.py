@@ -5,7 +5,6 @@ import os
 import sqlite3
 import stat
 
-import pytest
 
 from rerank_lint.semantic import cache as cache_module
 from rerank_lint.semantic.cache import FILE_NAME, EmbeddingCache, text_key
