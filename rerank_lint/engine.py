@@ -280,6 +280,7 @@ class Linter:
         self.record_rules = [r for r in self.rules if isinstance(r, RecordRule)]
         self.dataset_rules = [r for r in self.rules if isinstance(r, DatasetRule)]
         self._text_cache: dict[str, list[tuple[TextRule, TextHit]]] = {}
+        self._quoted_keys: dict[str, bytes] = {}
 
     def is_on(self, rule: type[Rule]) -> bool:
         return rule.code in self.enabled
@@ -352,8 +353,9 @@ class Linter:
                 reporter.at_file(src.BinaryFile, "this is not a text file (NUL bytes or invalid UTF-8 at the start); nothing was checked")
             yield LineResult(None, reporter.items)
             return
-        for rule in self.dataset_rules:
-            self._guard(rule, rule.start, reporter, context)
+        # A rule whose start() returns False has nothing to observe in this file (no paired
+        # file, a file-level check only): it is not called for every record.
+        observers = [rule for rule in self.dataset_rules if self._guard(rule, rule.start, reporter, context) is not False]
         blank_run: list[Line] = []
         crlf_lines: list[int] = []
         last: Line | None = None
@@ -378,7 +380,7 @@ class Linter:
                 context.records += 1
                 reporter.record = record
                 self._check_record(record, reporter)
-                for rule in self.dataset_rules:
+                for rule in observers:
                     self._guard(rule, rule.observe, reporter, record, reporter)
             if len(reporter.items) > 1:
                 reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
@@ -478,7 +480,14 @@ class Linter:
     def _duplicate_keys(self, record: Record, reporter: Reporter) -> None:
         content = record.content
         # A cheap count first: a key's quoted name appearing twice is rare and then confirmed.
-        if not any(content.count(orjson.dumps(key)) > 1 for key in record.data):
+        quoted = self._quoted_keys
+        for key in record.data:
+            needle = quoted.get(key)
+            if needle is None:
+                needle = quoted[key] = orjson.dumps(key)
+            if content.count(needle) > 1:
+                break
+        else:
             return
         for key, spans in record.spans.fields.items():
             if len(spans) > 1:
@@ -527,13 +536,14 @@ class Linter:
             self._text_cache[text] = hits
         return hits
 
-    def _guard(self, rule: Rule, method, reporter: Reporter, *args) -> None:
+    def _guard(self, rule: Rule, method, reporter: Reporter, *args):
         # A rule that raises must not take the whole check down with it; it becomes a
         # diagnostic of its own so that the failure is visible, not silent.
         try:
-            method(*args)
+            return method(*args)
         except Exception as exc:  # noqa: BLE001
             self._rule_failed(rule, reporter, exc)
+            return None
 
     def _rule_failed(self, rule: Rule, reporter: Reporter, exc: Exception) -> None:
         if self.stop_on_config_error and isinstance(exc, (ConfigError, TokenizerError)):

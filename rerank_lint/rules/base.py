@@ -86,11 +86,12 @@ class DatasetRule(Rule):
     # keeps no state across records: an editor then re-runs it on the changed lines only.
     record_local: ClassVar[bool] = False
 
-    def start(self, context: "FileContext") -> None:
-        """Called once before the first record of a file."""
+    def start(self, context: "FileContext") -> bool | None:
+        """Called once before the first record of a file. Returning False says the rule has
+        nothing to observe in this file: `observe` is then not called for its records."""
 
     def observe(self, record: "Record", report: "Reporter") -> None:
-        raise NotImplementedError
+        """Look at one record (in file order)."""
 
     def finish(self, report: "Reporter", context: "FileContext") -> None:
         """Called once at the end of a file, for file-level conclusions."""

@@ -348,9 +348,7 @@ class FileTooLarge(DatasetRule):
 
     def start(self, context):
         self._size = context.size
-
-    def observe(self, record, report):
-        pass
+        return False  # a conclusion about the file, drawn in finish()
 
     def finish(self, report, context):
         limit = self.settings.max_file_bytes

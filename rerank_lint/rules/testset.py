@@ -36,6 +36,7 @@ class QueryLeak(DatasetRule):
 
     def start(self, context):
         self._context = context
+        return paired_file(context)[0] is not None
 
     def observe(self, record, report):
         index, role = paired_file(self._context)
@@ -69,6 +70,7 @@ class PassageLeak(DatasetRule):
 
     def start(self, context):
         self._context = context
+        return paired_file(context)[0] is not None
 
     def observe(self, record, report):
         index, role = paired_file(self._context)
@@ -108,10 +110,7 @@ class NoEvalFile(DatasetRule):
     record_local = True
 
     def start(self, context):
-        self._context = context
-
-    def observe(self, record, report):
-        pass
+        return False  # a conclusion about the file, drawn in finish()
 
     def finish(self, report, context):
         if context.train_path is not None or not context.records:
