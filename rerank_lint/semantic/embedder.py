@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,6 +138,7 @@ def _pick_device(setting: str) -> str:
 
 
 _models: dict[tuple[Path, str], object] = {}
+_loading = threading.Lock()  # a background warm-up and the real load must not load it twice
 
 
 def load_model(spec: ModelSpec, device_setting: str):
@@ -148,19 +150,37 @@ def load_model(spec: ModelSpec, device_setting: str):
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     device = _pick_device(device_setting)
     key = (spec.folder, device)
-    if key not in _models:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
+    with _loading:
+        return _models[key] if key in _models else _load(spec, device, device_setting, key)
 
-        transformers_logging.set_verbosity_error()
-        transformers_logging.disable_progress_bar()
-        try:
-            _models[key] = SentenceTransformer(str(spec.folder), device=device, local_files_only=True)
-        except (RuntimeError, ValueError, AssertionError) as exc:
-            if "device" in str(exc).lower() or device_setting != "auto" and device_setting in str(exc):
-                raise ConfigError(f"setting `semantic-device`: cannot use device {device_setting!r}: {exc}") from None
-            raise ModelNotFound(f"setting `semantic-model`: cannot load {spec.setting!r} from {spec.folder}: {exc}") from None
+
+def _load(spec: ModelSpec, device: str, device_setting: str, key):
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    try:
+        _models[key] = SentenceTransformer(str(spec.folder), device=device, local_files_only=True)
+    except (RuntimeError, ValueError, AssertionError) as exc:
+        if "device" in str(exc).lower() or device_setting != "auto" and device_setting in str(exc):
+            raise ConfigError(f"setting `semantic-device`: cannot use device {device_setting!r}: {exc}") from None
+        raise ModelNotFound(f"setting `semantic-model`: cannot load {spec.setting!r} from {spec.folder}: {exc}") from None
     return _models[key]
+
+
+def warm_up(spec: ModelSpec, device_setting: str) -> None:
+    """Import torch and load the model on a background thread, while the file is still being
+    read: most of a cold run's overhead over the encoding itself. Errors are left to the real
+    load, which reports them."""
+
+    def load() -> None:
+        try:
+            load_model(spec, device_setting)
+        except Exception:  # noqa: BLE001
+            pass
+
+    threading.Thread(target=load, name="rerank-lint-model-warm-up", daemon=True).start()
 
 
 class Embedder:

@@ -68,6 +68,9 @@ class QueryGroups:
     of_record: "np.ndarray"  # group of each record, -1 without a query
 
 
+PROBE_TEXTS = 32  # texts looked up in the cache before deciding to warm the model up
+
+
 class SemanticIndex:
     def __init__(self, settings):
         self.settings = settings
@@ -78,6 +81,7 @@ class SemanticIndex:
         self._vectors = None
         self._unavailable = False
         self._memo: dict[str, object] = {}
+        self._probed = False
 
     @classmethod
     def of(cls, context) -> "SemanticIndex":
@@ -99,6 +103,24 @@ class SemanticIndex:
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.relevant()) if t != NO_TEXT),
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.negatives()) if t != NO_TEXT),
         ))
+        if not self._probed and len(table.texts) >= PROBE_TEXTS:
+            self._probe()
+
+    def _probe(self) -> None:
+        """If the cache lacks any of the first texts, the model will be needed: start loading
+        it now, in the background, instead of after the whole file has been read. A warm run
+        (everything cached) never loads it."""
+        self._probed = True
+        try:
+            from .cache import text_key
+            from .embedder import warm_up
+
+            embedder = self.embedder
+            keys = [text_key(embedder.spec.identity, t) for t in self.table.texts[:PROBE_TEXTS]]
+            if len(embedder.cache.get(keys)) < len(keys):
+                warm_up(embedder.spec, self.settings.semantic_device)
+        except ConfigError:
+            pass  # a missing model is reported when the vectors are asked for
 
     # --- embeddings ---------------------------------------------------------------------
 
