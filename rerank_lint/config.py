@@ -69,7 +69,7 @@ class Settings:
     semantic_device: str = "auto"
     # Embedding cache folder; default $RERANK_LINT_CACHE_DIR or the user cache dir. "none": no cache.
     semantic_cache_dir: str | None = None
-    semantic_batch_size: int = 64
+    semantic_batch_size: int = 32
     # Thresholds are cosine similarities of the model's embeddings, calibrated for the default
     # model on the real files (docs/semantic.md); another model needs its own calibration.
     paraphrase_threshold: float = 0.92
