@@ -161,8 +161,11 @@ def _load(spec: ModelSpec, device: str, device_setting: str, key):
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
     try:
-        _models[key] = SentenceTransformer(str(spec.folder), device=device, local_files_only=True)
-    except (RuntimeError, ValueError, AssertionError) as exc:
+        # No code from the model folder runs, and weights load from safetensors only: a pickled
+        # checkpoint (pytorch_model.bin) can execute code when it is loaded.
+        _models[key] = SentenceTransformer(str(spec.folder), device=device, local_files_only=True,
+                                           trust_remote_code=False, model_kwargs={"use_safetensors": True})
+    except (RuntimeError, ValueError, AssertionError, OSError) as exc:  # OSError: no safetensors weights
         if "device" in str(exc).lower() or device_setting != "auto" and device_setting in str(exc):
             raise ConfigError(f"setting `semantic-device`: cannot use device {device_setting!r}: {exc}") from None
         raise ModelNotFound(f"setting `semantic-model`: cannot load {spec.setting!r} from {spec.folder}: {exc}") from None

@@ -5,6 +5,7 @@ import os
 import sqlite3
 import stat
 
+import pytest
 
 from rerank_lint.semantic import cache as cache_module
 from rerank_lint.semantic.cache import FILE_NAME, EmbeddingCache, text_key
@@ -102,3 +103,28 @@ def test_the_cache_can_be_turned_off():
 
     assert cache_module.cache_dir_for(settings(semantic_cache_dir="none")) is None
     assert EmbeddingCache(None).get([b"k" * 16]) == {}
+
+
+def test_no_pickle_and_no_remote_code(tmp_path):
+    """A model folder whose weights are only a pickle is refused, not loaded (loading a pickle
+    can run code); and nothing in rerank-lint loads pickles or trusts remote code."""
+    pytest.importorskip("sentence_transformers")
+    import shutil
+
+    from rerank_lint.config import ConfigError, Settings
+    from rerank_lint.semantic.embedder import load_model, resolve_model
+
+    from helpers import ROOT
+
+    bundled = resolve_model(Settings()).folder
+    pickled = tmp_path / "pickled-model"
+    shutil.copytree(bundled, pickled)
+    (pickled / "model.safetensors").unlink()
+    (pickled / "pytorch_model.bin").write_bytes(b"not even a pickle")
+    settings = Settings().merged({"semantic-model": str(pickled)})
+    with pytest.raises(ConfigError):
+        load_model(resolve_model(settings), "cpu")
+    sources = [p for folder in ("rerank_lint", "server", "hooks") for p in (ROOT / folder).rglob("*.py")]
+    for path in sources:
+        text = path.read_text()
+        assert "import pickle" not in text and "trust_remote_code=True" not in text and "torch.load" not in text, path
