@@ -1,11 +1,19 @@
 """Responsiveness of `rerank-lint server` on a 20,000-record file, incremental against a full
-re-lint of the document on every edit, in one run.
+re-lint of the document on every edit, in one run; then the semantic diagnostics (RL6xx) of an
+edit with the model loaded and the embedding cache warm, and the server's RSS with the model.
 
 A minimal LSP client over stdio (JSON-RPC framing, orjson) drives the real server process, so
 the figures include message serialization and transport; it parses what it receives with
 orjson rather than through cattrs so that the client's own cost stays out of the numbers.
 
-    python bench/bench_lsp.py [--records 20000] [--edits 40] [--full-edits 8]
+    python bench/bench_lsp.py [--records 20000] [--edits 40] [--full-edits 8] [--semantic-edits 10]
+
+The semantic row uses its own document (same size): the real records repeated, with only every
+`--query-every`-th query numbered, so that it has a few thousand distinct texts and warming the
+embedding cache (`rerank-lint check --semantic`, before the server starts) stays bearable on a
+CPU. Its edit latency runs from didChange to the second publishDiagnostics of that version: the
+server first publishes the cheap diagnostics, then (0.3 s debounce, the semantic pass, a
+`rerank-lint/status` `idle`) the same version again with the semantic results included.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import asyncio
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +50,30 @@ def make_dataset(records: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def make_semantic_dataset(records: int, every: int) -> tuple[str, int]:
+    """The same real records, repeated, with only every `every`-th query numbered: few distinct
+    texts to embed. Returns the text and its number of distinct texts."""
+    if REAL.is_file():
+        base = [orjson.loads(l) for l in REAL.read_bytes().splitlines() if l.strip()]
+    else:
+        base = [{"query": f"what is bm25, variant {i}", "relevant_passages": [f"BM25 is a ranking function, variant {i} " * 10],
+                 "hard_negatives": [f"negative {i} {j} " * 15 for j in range(3)]} for i in range(200)]
+    lines, texts = [], set()
+    for i in range(records):
+        record = dict(base[i % len(base)])
+        if i % every == 0:
+            record["query"] = f"{record['query']} (#{i})"
+        texts.add(record["query"])
+        texts.update(record.get("relevant_passages", ()))
+        texts.update(record.get("hard_negatives", ()))
+        lines.append(orjson.dumps(record).decode())
+    return "\n".join(lines) + "\n", len(texts)
+
+
+def semantic_count(diagnostics: list) -> int:
+    return sum(1 for d in diagnostics if str(d.get("code", "")).startswith("RL6"))
+
+
 class Client:
     def __init__(self, env: dict):
         self.env = env
@@ -48,6 +81,9 @@ class Client:
         self.waiters: dict[int, asyncio.Future] = {}
         self.published: dict[int, float] = {}  # version -> arrival time
         self.publish_event = asyncio.Event()
+        # Every publish in order: (version, arrival time, RL6xx diagnostics, all diagnostics).
+        self.publishes: list[tuple[int | None, float, int, int]] = []
+        self.statuses: list[tuple[float, str, str]] = []  # rerank-lint/status: (time, state, message)
 
     async def start(self):
         self.proc = await asyncio.create_subprocess_exec(
@@ -68,7 +104,11 @@ class Client:
             elif message.get("method") == "textDocument/publishDiagnostics":
                 self.published[message["params"].get("version")] = now
                 self.last_count = len(message["params"]["diagnostics"])
+                self.publishes.append((message["params"].get("version"), now,
+                                       semantic_count(message["params"]["diagnostics"]), self.last_count))
                 self.publish_event.set()
+            elif message.get("method") == "rerank-lint/status":
+                self.statuses.append((now, message["params"]["state"], message["params"]["message"]))
             elif "id" in message:  # a request from the server: answer null
                 self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
 
@@ -92,9 +132,20 @@ class Client:
             await self.publish_event.wait()
         return self.published[version]
 
-    def rss_mb(self) -> float:
+    async def publish_number(self, version: int, n: int, timeout: float) -> tuple[int | None, float, int, int]:
+        """The n-th publishDiagnostics (1-based) of `version`."""
+        async def wait():
+            while True:
+                found = [p for p in self.publishes if p[0] == version]
+                if len(found) >= n:
+                    return found[n - 1]
+                self.publish_event.clear()
+                await self.publish_event.wait()
+        return await asyncio.wait_for(wait(), timeout)
+
+    def rss_mb(self, field: str = "VmRSS") -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
 
@@ -139,11 +190,97 @@ async def run(label: str, env: dict, path: Path, text: str, edits: int) -> dict:
             "p50_ms": statistics.median(latencies), "p95_ms": p95, "max_ms": latencies[-1], "edits": len(latencies), "rss_mb": rss}
 
 
+def percentile95(latencies: list[float]) -> float:
+    return latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
+
+
+async def run_semantic(folder: Path, records: int, edits: int, every: int) -> dict:
+    """Semantic diagnostics of an edit, model loaded and cache warm, in a push client."""
+    text, distinct = make_semantic_dataset(records, every)
+    root = folder / "semantic"
+    root.mkdir()
+    path = root / "train.jsonl"
+    path.write_text(text)
+    (root / "rerank-lint.toml").write_text("")
+    cache = folder / "embedding-cache"
+    config = folder / "semantic-warm.toml"
+    config.write_text(f"semantic = true\nsemantic-cache-dir = {orjson.dumps(str(cache)).decode()}\n")
+    print(f"semantic: {records} records, {len(text.encode()) / 1e6:.1f} MB, {distinct} distinct texts "
+          f"(every {every}th query numbered); warming the embedding cache with `rerank-lint check --semantic` ...", flush=True)
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "rerank_lint", "check", "--semantic", "--config", str(config), str(path)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    warmed = time.perf_counter() - t0
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"rerank-lint check --semantic failed ({done.returncode}): {done.stderr[-2000:]}")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rerank_lint", "check", "--semantic", "--config", str(config), str(path)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    warm_cli = time.perf_counter() - t0
+    print(f"semantic: cache warmed in {warmed:.0f} s (cold CLI run); a warm CLI run takes {warm_cli:.1f} s", flush=True)
+
+    client = Client({})
+    await client.start()
+    started = time.perf_counter()
+    await client.request("initialize", {
+        "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},  # no pull capability: push
+        "initializationOptions": {"settings": {"semantic": True, "semantic-cache-dir": str(cache)}}})
+    initialized = time.perf_counter() - started
+    client.notify("initialized", {})
+    uri = path.as_uri()
+    t0 = time.perf_counter()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "jsonl", "version": 1, "text": text}})
+    cheap = await client.publish_number(1, 1, 600)
+    opened = cheap[1] - t0
+    first = await client.publish_number(1, 2, 600)  # model load + the first (cache-warm) semantic pass
+    opened_semantic = first[1] - t0
+    if not first[2]:
+        raise SystemExit("the semantic publish of the opened document has no RL6xx diagnostic: nothing measured")
+    await asyncio.sleep(0.05)
+    lines = text.split("\n")
+    rng = random.Random(2)
+    latencies, cheap_latencies, counts, stale = [], [], [], []
+    for version in range(2, edits + 2):
+        line = rng.randrange(len(lines) - 1)
+        col = lines[line].index('"relevant_passages"') + 24
+        statuses = len(client.statuses)
+        t0 = time.perf_counter()
+        client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": col}, "end": {"line": line, "character": col}},
+                                "text": "x"}]})
+        cheap = await client.publish_number(version, 1, 120)
+        full = await client.publish_number(version, 2, 120)
+        lines[line] = lines[line][:col] + "x" + lines[line][col:]
+        # The second publish must follow this edit's semantic pass: `semantic-running`, then `idle`
+        # with "done", both before it arrived.
+        states = [(st, m) for at, st, m in client.statuses[statuses:] if at <= full[1]]
+        if not full[2] or [st for st, _ in states] != ["semantic-running", "idle"] or "done" not in states[-1][1]:
+            raise SystemExit(f"version {version}: unexpected sequence: second publish {full[2]} RL6xx, "
+                             f"statuses {client.statuses[statuses:]}")
+        stale.append(cheap[2])
+        cheap_latencies.append((cheap[1] - t0) * 1000)
+        latencies.append((full[1] - t0) * 1000)
+        counts.append(full[3])
+        await asyncio.sleep(0.05)
+    rss = client.rss_mb()
+    hwm = client.rss_mb("VmHWM")
+    await client.stop()
+    latencies.sort()
+    return {"label": "semantic", "initialize_ms": initialized * 1000, "open_s": opened, "diagnostics": counts[-1],
+            "p50_ms": statistics.median(latencies), "p95_ms": percentile95(latencies), "max_ms": latencies[-1],
+            "edits": len(latencies), "rss_mb": rss, "hwm_mb": hwm, "open_semantic_s": opened_semantic,
+            "semantic_diagnostics": first[2], "stale": stale, "cheap_p50_ms": statistics.median(cheap_latencies), "distinct": distinct}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--full-edits", type=int, default=8, help="edits measured with a full re-lint (each takes seconds)")
+    parser.add_argument("--semantic-edits", type=int, default=10, help="edits measured with the semantic rules on (0: skip)")
+    parser.add_argument("--query-every", type=int, default=10,
+                        help="semantic document: number every k-th query (fewer distinct texts to embed)")
     args = parser.parse_args()
     text = make_dataset(args.records)
     with tempfile.TemporaryDirectory() as folder:
@@ -153,10 +290,22 @@ async def main() -> None:
         print(f"{args.records} records, {len(text.encode()) / 1e6:.1f} MB, one-character edits inside a passage")
         results = [await run("incremental", {}, path, text, args.edits),
                    await run("full re-lint", {"RERANK_LINT_SERVER_FULL_RELINT": "1"}, path, text, args.full_edits)]
+        if args.semantic_edits:
+            results.append(await run_semantic(Path(folder), args.records, args.semantic_edits, args.query_every))
     print(f"{'':14}{'initialize':>11}{'didOpen→diag':>14}{'diagnostics':>13}{'edit p50':>10}{'edit p95':>10}{'edit max':>10}{'edits':>7}{'RSS':>9}")
     for r in results:
         print(f"{r['label']:14}{r['initialize_ms']:9.0f}ms{r['open_s']:13.2f}s{r['diagnostics']:13d}{r['p50_ms']:8.0f}ms"
               f"{r['p95_ms']:8.0f}ms{r['max_ms']:8.0f}ms{r['edits']:7d}{r['rss_mb']:7.0f}MB")
+    for r in results:
+        if r["label"] == "semantic":
+            print(f"semantic: {r['distinct']} distinct texts; edit = didChange → the second publishDiagnostics of that version "
+                  f"(semantic results included; the cheap one came after {r['cheap_p50_ms']:.0f} ms p50); "
+                  f"didOpen → first semantic publish {r['open_semantic_s']:.1f} s (model load included, "
+                  f"{r['semantic_diagnostics']} RL6xx diagnostics); RSS with the model loaded {r['rss_mb']:.0f} MB "
+                  f"(peak {r['hwm_mb']:.0f} MB)")
+            if any(r["stale"]):
+                print(f"semantic: note: the cheap publish of each edited version already carried the previous version's "
+                      f"RL6xx diagnostics ({max(r['stale'])} at most; server/state.py builds it before `linted_version` moves)")
 
 
 if __name__ == "__main__":
