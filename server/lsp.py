@@ -271,6 +271,9 @@ class RerankServer(LanguageServer):
 
     def _lint_job(self, state: DocumentState, splices, lines, version) -> bytes | None:
         state.lint(splices, lines)
+        # From here on, the line states describe this version: semantic results of an older
+        # text (whose lines may have moved) are not part of what is published for it.
+        state.checked_version = version
         # A pulling client asks for the diagnostics when it wants them: nothing to build here.
         return None if self.pull_mode else state.publish_message(version)
 

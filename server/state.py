@@ -47,6 +47,7 @@ class DocumentState:
         self.pending: list[Splice] = []  # loop: edits not yet linted
         self.closed = False
         self.linted_version: int | None = None
+        self.checked_version: int | None = None  # the version the line states describe
         self.semantic: list[Diagnostic] = []  # for `semantic_version`
         self.semantic_version: int | None = None
         self._fragments: dict[int, tuple[int, list]] = {}  # state serial -> (index, fragments)
@@ -102,7 +103,7 @@ class DocumentState:
         return items + self.conclusions + self._current_semantic()
 
     def _current_semantic(self) -> list[Diagnostic]:
-        return self.semantic if self.semantic_version == self.linted_version else []
+        return self.semantic if self.semantic_version == self.checked_version else []
 
     def payload(self) -> list:
         """The JSON fragments of every diagnostic, reusing those of lines that did not move."""
