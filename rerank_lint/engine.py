@@ -331,17 +331,22 @@ class Linter:
         reporter = Reporter(context, self.severities)
         reporter.bind(line.number, line.content, None)
         self._byte_order_mark(line, reporter)
-        record = None
-        if line.content.strip():
-            record = self._parse(line, reporter, context, self.forced_schema)
-            if record is not None:
-                reporter.record = record
-                self._check_record(record, reporter)
-                for rule in observers:
-                    self._guard(rule, rule.observe, reporter, record, reporter)
+        record = self._check_line_content(line, reporter, context, self.forced_schema, observers) if line.content.strip() else None
+        return LineResult(line, reporter.items, record)
+
+    def _check_line_content(self, line: Line, reporter: Reporter, context: FileContext, forced: Schema | None,
+                            observers: list[DatasetRule]) -> Record | None:
+        """Parse a non-blank line, run the per-record rules and the observing dataset rules on
+        it; the diagnostics, in column order, are in `reporter.items`."""
+        record = self._parse(line, reporter, context, forced)
+        if record is not None:
+            reporter.record = record
+            self._check_record(record, reporter)
+            for rule in observers:
+                self._guard(rule, rule.observe, reporter, record, reporter)
         if len(reporter.items) > 1:
             reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
-        return LineResult(line, reporter.items, record)
+        return record
 
     # --- the loop ---------------------------------------------------------------------
 
@@ -375,15 +380,9 @@ class Linter:
                 yield LineResult(None, self._blank_lines(blank_run, reporter))
                 reporter.bind(line.number, line.content, None)
                 blank_run = []
-            record = self._parse(line, reporter, context, forced)
+            record = self._check_line_content(line, reporter, context, forced, observers)
             if record is not None:
                 context.records += 1
-                reporter.record = record
-                self._check_record(record, reporter)
-                for rule in observers:
-                    self._guard(rule, rule.observe, reporter, record, reporter)
-            if len(reporter.items) > 1:
-                reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
             yield LineResult(line, reporter.items, record)
         if blank_run:
             yield LineResult(None, self._blank_lines(blank_run, reporter))
