@@ -19,7 +19,7 @@ import subprocess
 import sys
 from typing import Sequence
 
-from ..cli import main as cli_main
+from ..cli import exit_now, main as cli_main
 
 ALL_RECORDS = "--all-records"
 
@@ -55,5 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli_main(["check", *args])
 
 
+def run() -> None:
+    """The `rerank-lint-hook` console script."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
