@@ -5,6 +5,7 @@ SARIF, GitLab and reviewdog agree on which problem is which."""
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import Counter
 from typing import Iterable
 
@@ -34,3 +35,20 @@ class Fingerprints:
         self._seen[identity] += 1
         text = "\0".join((*identity, str(rank)))
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class DocumentFormatter:
+    """A format that writes one document at the end: it keeps every diagnostic until `finish`.
+    With `keeps_suppressed`, run_check also passes baseline-suppressed ones, marked."""
+
+    streaming = False
+    keeps_suppressed = False
+
+    def __init__(self, out=None, **_):
+        self.out = out or sys.stdout
+        self.items: list[Diagnostic] = []
+        self.suppressed: list[bool] = []  # parallel to `items`
+
+    def emit(self, d: Diagnostic, suppressed: bool = False) -> None:
+        self.items.append(d)
+        self.suppressed.append(suppressed)

@@ -7,11 +7,10 @@ has one."""
 from __future__ import annotations
 
 import os
-import sys
 
 from ..diagnostics import Diagnostic, Severity
 from . import Summary
-from .common import most_severe_first
+from .common import DocumentFormatter, most_severe_first
 from .markdown import check_summary
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -35,16 +34,10 @@ def workflow_command(d: Diagnostic) -> str:
     return f"::{_LEVELS[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n"
 
 
-class GithubFormatter:
-    streaming = False
-
+class GithubFormatter(DocumentFormatter):
     def __init__(self, out=None, step_summary: str | None = None, **_):
-        self.out = out or sys.stdout
+        super().__init__(out)
         self.step_summary = step_summary if step_summary is not None else os.environ.get("GITHUB_STEP_SUMMARY")
-        self.items: list[Diagnostic] = []
-
-    def emit(self, d: Diagnostic) -> None:
-        self.items.append(d)
 
     def finish(self, summary: Summary) -> None:
         for d in most_severe_first(self.items):

@@ -6,29 +6,18 @@ fingerprint as SARIF's, so an issue that only moved is not shown as new in a mer
 
 from __future__ import annotations
 
-import sys
-
 import orjson
 
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Severity
 from . import Summary
-from .common import Fingerprints
+from .common import DocumentFormatter, Fingerprints
 
 # GitLab's scale is info, minor, major, critical, blocker; an error here makes the upload or the
 # training fail, which is critical, not a blocker of the merge request itself.
 _SEVERITIES = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 
 
-class GitlabFormatter:
-    streaming = False
-
-    def __init__(self, out=None, **_):
-        self.out = out or sys.stdout
-        self.items: list[Diagnostic] = []
-
-    def emit(self, d: Diagnostic) -> None:
-        self.items.append(d)
-
+class GitlabFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
         fingerprints = Fingerprints()
         issues = [{

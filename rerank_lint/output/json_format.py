@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import orjson
 
 from ..diagnostics import Diagnostic, Edit, LineEdit, Position
 from . import Summary, rule_url
+from .common import DocumentFormatter
 
 
 def _position(p: Position) -> dict:
@@ -41,15 +40,7 @@ def diagnostic_dict(d: Diagnostic) -> dict:
     }
 
 
-class JsonFormatter:
-    streaming = False
-
-    def __init__(self, out=None, **_):
-        self.out = out or sys.stdout
-        self.items: list[dict] = []
-
-    def emit(self, d: Diagnostic) -> None:
-        self.items.append(diagnostic_dict(d))
-
+class JsonFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
-        self.out.write(orjson.dumps(self.items, option=orjson.OPT_INDENT_2).decode() + "\n")
+        items = [diagnostic_dict(d) for d in self.items]
+        self.out.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")

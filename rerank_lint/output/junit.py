@@ -3,24 +3,18 @@ with problems, one failing test case per problem; one passing case when nothing 
 
 from __future__ import annotations
 
-import sys
 import xml.etree.ElementTree as ET
 
 from ..diagnostics import Diagnostic
 from . import Summary, rule_url
+from .common import DocumentFormatter
 
 
-class JunitFormatter:
-    streaming = False
-
-    def __init__(self, out=None, **_):
-        self.out = out or sys.stdout
-        self.by_file: dict[str, list[Diagnostic]] = {}
-
-    def emit(self, d: Diagnostic) -> None:
-        self.by_file.setdefault(d.path, []).append(d)
-
+class JunitFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
+        self.by_file: dict[str, list[Diagnostic]] = {}
+        for d in self.items:
+            self.by_file.setdefault(d.path, []).append(d)
         root = ET.Element("testsuites", name="rerank-lint", tests=str(max(summary.total, 1)), failures=str(summary.total))
         if not self.by_file:
             # A report with no test case reads as "nothing ran"; one passing case says "checked, clean".

@@ -8,12 +8,11 @@ bytes and the end is exclusive, as reviewdog.proto defines them."""
 
 from __future__ import annotations
 
-import sys
-
 import orjson
 
 from ..diagnostics import Diagnostic, Edit, Position, Range, Severity
 from . import RULES_URL, Summary, rule_url
+from .common import DocumentFormatter
 
 _SEVERITIES = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
 SOURCE = {"name": "rerank-lint", "url": RULES_URL}
@@ -56,19 +55,10 @@ def rdjson_diagnostic(d: Diagnostic) -> dict:
     return item
 
 
-class RdjsonFormatter:
-    streaming = False
-
-    def __init__(self, out=None, **_):
-        self.out = out or sys.stdout
-        self.items: list[dict] = []
-
-    def emit(self, d: Diagnostic) -> None:
-        self.items.append(rdjson_diagnostic(d))
-
+class RdjsonFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
         worst = max(summary.by_severity, default=None)
-        document = {"source": SOURCE, "diagnostics": self.items}
+        document = {"source": SOURCE, "diagnostics": [rdjson_diagnostic(d) for d in self.items]}
         if worst is not None:
             document["severity"] = _SEVERITIES[worst]
         self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -7,15 +7,13 @@ instead of being dropped."""
 
 from __future__ import annotations
 
-import sys
-
 import orjson
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Severity
 from ..rules import REGISTRY
 from . import RULES_URL, Summary, rule_url
-from .common import Fingerprints
+from .common import DocumentFormatter, Fingerprints
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 FINGERPRINT_KEY = "rerankLintRecord/v1"
@@ -47,16 +45,8 @@ def rule_descriptors() -> list[dict]:
     return descriptors
 
 
-class SarifFormatter:
-    streaming = False
-    keeps_suppressed = True  # run_check passes baseline-suppressed problems on
-
-    def __init__(self, out=None, **_):
-        self.out = out or sys.stdout
-        self.items: list[tuple[Diagnostic, bool]] = []
-
-    def emit(self, d: Diagnostic, suppressed: bool = False) -> None:
-        self.items.append((d, suppressed))
+class SarifFormatter(DocumentFormatter):
+    keeps_suppressed = True  # baseline-suppressed problems are results marked as suppressed
 
     def result(self, d: Diagnostic, suppressed: bool, index: dict[str, int], fingerprints: Fingerprints) -> dict:
         result = {
@@ -84,7 +74,7 @@ class SarifFormatter:
             "runs": [{
                 "tool": {"driver": {"name": "rerank-lint", "version": __version__, "informationUri": RULES_URL, "rules": rules}},
                 "columnKind": "utf16CodeUnits",
-                "results": [self.result(d, suppressed, index, fingerprints) for d, suppressed in self.items],
+                "results": [self.result(d, suppressed, index, fingerprints) for d, suppressed in zip(self.items, self.suppressed)],
             }],
         }
         self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
