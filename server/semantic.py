@@ -2,10 +2,12 @@
 
 The semantic rules (rerank_lint/semantic, opt-in with the `semantic` setting) need an embedding
 model, so they never run on the cheap path: after the cheap diagnostics of a version are
-published, a debounced run of the same engine with only the semantic rules starts on its own
-worker thread. An edit during the debounce cancels it; a run that finishes after the text
-changed is dropped, never published. The model loads lazily on that thread, on the first run,
-so `initialize` and the cheap diagnostics never wait for it.
+published, a debounced semantic pass starts on its own worker thread. It is incremental
+(`rerank_lint.semantic.incremental.SemanticSession`): it takes the records the cheap pass
+already parsed, as a snapshot, embeds only the texts that are new since the last pass and
+compares only those. An edit during the debounce cancels it; a pass that finishes after the
+text changed is dropped, never published. The model loads lazily on that thread, on the first
+run, so `initialize` and the cheap diagnostics never wait for it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from rerank_lint.engine import Linter
 from rerank_lint.rules import REGISTRY
+from rerank_lint.semantic.incremental import SemanticSession
 
 if TYPE_CHECKING:
     from .lsp import RerankServer
@@ -62,9 +65,12 @@ class SemanticRunner:
         version = state.linted_version
         if state.closed or version != state.doc.version:
             return
-        data = state.doc.text().encode("utf-8", "surrogatepass")
         loop = asyncio.get_running_loop()
         server = self.server
+        # The line states belong to the lint thread: the snapshot is taken there.
+        snapshot = await server.in_lint_thread(state, self._snapshot, state)
+        if snapshot is None or state.closed or version != state.doc.version:
+            return
         try:
             if not self._warm:
                 server.send_status("loading-model", "rerank-lint: loading the embedding model")
@@ -77,7 +83,7 @@ class SemanticRunner:
                 self._warm = True
                 server.send_status("model-ready", "rerank-lint: embedding model loaded")
             server.send_status("semantic-running", f"rerank-lint: semantic checks of {state.display}")
-            found = await loop.run_in_executor(self.pool, self._check, state, data)
+            found = await loop.run_in_executor(self.pool, self._check, state, *snapshot)
         except asyncio.CancelledError:
             server.send_status("idle", "rerank-lint: semantic checks cancelled (the text changed)")
             raise
@@ -100,9 +106,24 @@ class SemanticRunner:
         load_model(resolve_model(settings), settings.semantic_device)
 
     @staticmethod
-    def _check(state: "DocumentState", data: bytes):
-        linter = Linter(state.settings, only=semantic_rules)
+    def _snapshot(state: "DocumentState"):
+        """What a semantic pass reads, fixed at this version: the records with their line
+        states' serials and current line numbers, the line contents and the file's format."""
         inc = state.inc
-        found = linter.check_bytes(data, state.display, eval_path=inc.context.eval_path, train_path=inc.context.train_path)
-        # The streaming pass also reports the file's syntax; the cheap path has those already.
-        return [d for d in found if REGISTRY[d.code].semantic]
+        records, contents = [], []
+        for line_state in inc.states:
+            contents.append(line_state.line.content)
+            if line_state.record is not None:
+                records.append((line_state.serial, line_state.index, line_state.record))
+        return inc, records, contents, inc.context.schema
+
+    @staticmethod
+    def _check(state: "DocumentState", inc, records, contents, schema):
+        session = state.semantic_session
+        if session is None or session.source is not inc:  # new settings, or the pair changed
+            linter = Linter(state.settings, only=semantic_rules)
+            session = SemanticSession(linter, state.display, eval_path=inc.context.eval_path,
+                                      train_path=inc.context.train_path)
+            session.source = inc
+            state.semantic_session = session
+        return session.check(records, contents, schema)

@@ -54,6 +54,7 @@ class DocumentState:
         self.conclusions: list[Diagnostic] = []
         self.task = None
         self.semantic_task = None
+        self.semantic_session = None  # kept across versions by the semantic worker
         self.needs_rebuild = True
         # Pull mode: after this lint, ask the client to pull (it did not cause the change).
         self.refresh_after_lint = False

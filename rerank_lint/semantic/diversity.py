@@ -34,40 +34,120 @@ class Diversity:
         return asdict(self) | {"near_duplicate_share": round(self.share, 4), "effective_topics": round(self.effective_topics, 1)}
 
 
-def vendi_score(vectors) -> float:
-    """exp(entropy) of the spectrum of K/n, K = X X^T, from the (dim x dim) matrix X^T X / n:
-    the same non-zero eigenvalues, in O(n dim^2) time and O(dim^2) memory."""
+def vendi_score(gram, n: int) -> float:
+    """exp(entropy) of the spectrum of K/n, K = X X^T, from the (dim x dim) matrix X^T X / n
+    (`gram` is X^T X of the n items): the same non-zero eigenvalues, in O(dim^3) time."""
     import numpy as np
 
-    n = len(vectors)
     if n == 0:
         return 0.0
-    x = np.asarray(vectors, dtype=np.float64)
-    eigenvalues = np.linalg.eigvalsh(x.T @ x / n)
+    eigenvalues = np.linalg.eigvalsh(gram / n)
     eigenvalues = eigenvalues[eigenvalues > 1e-12]
     eigenvalues = eigenvalues / eigenvalues.sum()
     return float(math.exp(-(eigenvalues * np.log(eigenvalues)).sum()))
 
 
-def near_duplicate_pairs(vectors, ids, texts: list[str], threshold: float):
-    """Pairs (positions in `ids`) of texts with cosine >= threshold and the same numbers and
-    symbols, with their scores."""
-    import numpy as np
+class TopicSpread:
+    """The Vendi score of a set of texts that changes a few at a time: X^T X (O(n dim^2) to
+    build) is a sum over the texts, so texts that join or leave add or subtract their own outer
+    products."""
 
-    from .search import similar_pairs
+    def __init__(self):
+        self.members: set[int] = set()
+        self.gram = None
 
-    first, second, score = similar_pairs(vectors[ids], threshold)
-    signature: dict[int, Counter] = {}
+    def score(self, ids, vectors) -> float:
+        import numpy as np
 
-    def of(position: int) -> Counter:
-        if position not in signature:
-            signature[position] = figures_of(texts[ids[position]])
-        return signature[position]
+        wanted = ids.tolist()
+        present = set(wanted)
+        joined = [t for t in wanted if t not in self.members]
+        gone = [t for t in self.members if t not in present]
+        if self.gram is None or len(joined) + len(gone) > len(present) // 2:
+            x = np.asarray(vectors[wanted], dtype=np.float64)
+            self.gram = x.T @ x
+        else:
+            for texts, sign in ((joined, 1.0), (gone, -1.0)):
+                if texts:
+                    x = np.asarray(vectors[texts], dtype=np.float64)
+                    self.gram += sign * (x.T @ x)
+        self.members = present
+        return vendi_score(self.gram, len(wanted))
 
-    keep = np.array([of(a) == of(b) for a, b in zip(first.tolist(), second.tolist())], dtype=bool)
-    if len(keep):
-        first, second, score = first[keep], second[keep], score[keep]
-    return first, second, score
+
+class NearDuplicates:
+    """Pairs of texts with cosine >= threshold and the same numbers and symbols, kept across
+    passes: `pairs` for a new set of texts compares only the texts that joined it, with each
+    other and with those already there. A set built at once is `similar_pairs` over it."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.partners: dict[int, dict[int, float]] = {}  # every member -> {partner: cosine}
+        self._figures: dict[int, Counter] = {}
+        self._last: tuple | None = None
+
+    def pairs(self, ids, vectors, texts: list[str]):
+        """Pairs (positions in `ids`, first < second) with their scores, ordered."""
+        import numpy as np
+
+        from .search import cross_pairs, similar_pairs
+
+        wanted = ids.tolist()
+        present = set(wanted)
+        partners = self.partners
+        gone = [t for t in partners if t not in present]
+        for t in gone:
+            for other in partners.pop(t):
+                if other in partners:
+                    del partners[other][t]
+            self._figures.pop(t, None)
+        joined = [t for t in wanted if t not in partners]
+        if joined:
+            old = list(partners)
+            for t in joined:
+                partners[t] = {}
+            new_vectors = vectors[joined]
+            self._link(joined, joined, *similar_pairs(new_vectors, self.threshold), texts)
+            if old:
+                self._link(joined, old, *cross_pairs(new_vectors, vectors[old], self.threshold), texts)
+        if self._last is not None and not gone and not joined and self._last[0] == wanted:
+            return self._last[1]
+        position = {t: k for k, t in enumerate(wanted)}
+        first, second, score = [], [], []
+        for t, others in partners.items():
+            k = position[t]
+            for other, similarity in others.items():
+                m = position[other]
+                if k < m:
+                    first.append(k)
+                    second.append(m)
+                    score.append(similarity)
+        first, second, score = np.array(first, dtype=np.int64), np.array(second, dtype=np.int64), np.array(score, dtype=np.float32)
+        order = np.lexsort((second, first))
+        found = first[order], second[order], score[order]
+        self._last = (wanted, found)
+        return found
+
+    def _link(self, rows: list[int], columns: list[int], i, j, score, texts: list[str]) -> None:
+        partners = self.partners
+        for a, b, similarity in zip(i.tolist(), j.tolist(), score.tolist()):
+            a, b = rows[a], columns[b]
+            if a != b and self._figures_of(a, texts) == self._figures_of(b, texts):
+                partners[a][b] = partners[b][a] = similarity
+
+    def _figures_of(self, text: int, texts: list[str]) -> Counter:
+        found = self._figures.get(text)
+        if found is None:
+            found = self._figures[text] = figures_of(texts[text])
+        return found
+
+
+def near_duplicate_pairs(index, ids, what: str, threshold: float):
+    """Pairs (positions in `ids`) of the texts of one kind ("queries", "passages") that nearly
+    repeat each other, from the index's kept `NearDuplicates` of that kind."""
+    vectors = index.vectors()
+    found = index.keep(("near-duplicates", what, threshold), lambda: NearDuplicates(threshold))
+    return found.pairs(ids, vectors, index.table.texts)
 
 
 def query_near_duplicates(index, vectors, threshold: float):
@@ -77,7 +157,7 @@ def query_near_duplicates(index, vectors, threshold: float):
         from .search import clusters
 
         groups = index.query_groups()
-        first, second, score = near_duplicate_pairs(vectors, groups.text, index.table.texts, threshold)
+        first, second, score = near_duplicate_pairs(index, groups.text, "queries", threshold)
         return first, second, score, clusters(len(groups.text), first, second)
 
     return index.memo(f"query-pairs@{threshold}", compute)
@@ -94,7 +174,7 @@ def query_diversity(index, vectors, threshold: float) -> Diversity:
     near = paraphrased | (groups.records > 1)
     # A repeated query that paraphrases nothing is a cluster of its own (its own label).
     return Diversity(int(groups.records.sum()), int(groups.records[near].sum()), len(set(labels[near].tolist())),
-                     vendi_score(vectors[groups.text]))
+                     index.keep("spread:queries", TopicSpread).score(groups.text, vectors))
 
 
 def passage_diversity(index, vectors, threshold: float) -> Diversity:
@@ -103,11 +183,12 @@ def passage_diversity(index, vectors, threshold: float) -> Diversity:
     from .search import clusters
 
     ids = index.passage_ids()
-    first, second, _ = near_duplicate_pairs(vectors, ids, index.table.texts, threshold)
+    first, second, _ = near_duplicate_pairs(index, ids, "passages", threshold)
     near = np.zeros(len(ids), dtype=bool)
     near[first] = near[second] = True
     labels = clusters(len(ids), first, second)
-    return Diversity(len(ids), int(near.sum()), len(set(labels[near].tolist())), vendi_score(vectors[ids]))
+    return Diversity(len(ids), int(near.sum()), len(set(labels[near].tolist())),
+                     index.keep("spread:passages", TopicSpread).score(ids, vectors))
 
 
 def figures(index, settings) -> dict | None:

@@ -194,11 +194,13 @@ class Embedder:
         self.settings = settings
         self.spec = resolve_model(settings)
         self.cache = EmbeddingCache(cache_dir_for(settings))
-        self.encoded = 0  # texts the model had to embed (the rest came from the cache)
+        self.looked_up = 0  # texts asked for
+        self.encoded = 0  # of those, texts the model had to embed (the rest came from the cache)
 
     def embed(self, texts: list[str]) -> "np.ndarray":
         import numpy as np
 
+        self.looked_up += len(texts)
         keys = [text_key(self.spec.identity, t) for t in texts]
         found = self.cache.get(keys)
         dims = {len(v) for v in found.values()}

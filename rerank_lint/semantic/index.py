@@ -1,9 +1,15 @@
 """What the semantic rules of one file share: its distinct texts, a compact table of which
-record holds which text, the embeddings (computed once, for all rules, at the end of the file)
-and the conclusions several rules draw on.
+record holds which text, the embeddings (each distinct text embedded once, for all rules) and
+the conclusions several rules draw on.
 
 Records are not kept: each is a line number and text ids. Each distinct text is kept once,
-because it must be embedded (or looked up in the cache) at the end.
+because it must be embedded (or looked up in the cache).
+
+The same index serves the CLI, which fills it once while the file streams by, and the language
+server, which keeps it across edits (`sync`): texts keep their ids and vectors while some
+record holds them, so an edit embeds only the texts it brought, and the structures that
+compare texts with each other (`keep`) update with the texts that came and went instead of
+comparing everything again.
 """
 
 from __future__ import annotations
@@ -42,11 +48,18 @@ class RecordTexts(NamedTuple):
 
 
 class TextTable:
-    """Distinct texts with dense ids: the rows of the embedding matrix."""
+    """Distinct texts with dense ids: the rows of the embedding matrix.
+
+    An id is never given to another text, so that vectors and the per-text results of earlier
+    passes stay valid; a text no record holds any more is dropped (`release`) and its row is
+    garbage until the index is rebuilt (`garbage`).
+    """
 
     def __init__(self):
         self.ids: dict[str, int] = {}
-        self.texts: list[str] = []
+        self.texts: list[str | None] = []  # None: released
+        self._holders: list[int] = []
+        self.garbage = 0
 
     def id(self, text: str) -> int:
         if not text.strip():
@@ -55,7 +68,18 @@ class TextTable:
         if found is None:
             found = self.ids[text] = len(self.texts)
             self.texts.append(text)
+            self._holders.append(0)
+        self._holders[found] += 1
         return found
+
+    def release(self, text_id: int) -> None:
+        if text_id == NO_TEXT:
+            return
+        self._holders[text_id] -= 1
+        if self._holders[text_id] == 0:
+            del self.ids[self.texts[text_id]]
+            self.texts[text_id] = None
+            self.garbage += 1
 
 
 @dataclass
@@ -78,9 +102,12 @@ class SemanticIndex:
         self.records: list[RecordTexts] = []
         self._last_line = -1
         self._embedder = None
-        self._vectors = None
+        self._vectors: "np.ndarray | None" = None  # rows: text ids below `_embedded`
+        self._embedded = 0
         self._unavailable = False
-        self._memo: dict[str, object] = {}
+        self._memo: dict[str, object] = {}  # conclusions of this pass
+        self._kept: dict[object, object] = {}  # structures kept across passes
+        self._by_serial: dict[int, RecordTexts] = {}
         self._probed = False
 
     @classmethod
@@ -95,16 +122,47 @@ class SemanticIndex:
         if record.line == self._last_line:  # every semantic rule passes every record on
             return
         self._last_line = record.line
+        self.records.append(self._texts_of(record, record.line))
+        if not self._probed and len(self.table.texts) >= PROBE_TEXTS:
+            self._probe()
+
+    def _texts_of(self, record, line: int) -> RecordTexts:
         table = self.table
         query = record.query
-        self.records.append(RecordTexts(
-            record.line, record.schema.relevant_key, record.schema.negative_key,
+        return RecordTexts(
+            line, record.schema.relevant_key, record.schema.negative_key,
             table.id(query) if query is not None else NO_TEXT,
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.relevant()) if t != NO_TEXT),
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.negatives()) if t != NO_TEXT),
-        ))
-        if not self._probed and len(table.texts) >= PROBE_TEXTS:
-            self._probe()
+        )
+
+    def sync(self, records) -> None:
+        """Make the index hold the document's records now: `(serial, line, record)` in line
+        order, where a serial names one version of one line (an edited line gets a new one).
+        Records seen before keep their texts and only move; the others are read; the texts of
+        records that are gone are released. The conclusions of the last pass are dropped."""
+        previous, current, rows = self._by_serial, {}, []
+        for serial, line, record in records:
+            texts = previous.pop(serial, None)
+            if texts is None:
+                texts = self._texts_of(record, line)
+            elif texts.line != line:
+                texts = texts._replace(line=line)
+            current[serial] = texts
+            rows.append(texts)
+        release = self.table.release
+        for texts in previous.values():
+            release(texts.query)
+            for _, text in texts.positives + texts.negatives:
+                release(text)
+        self._by_serial, self.records = current, rows
+        self._memo.clear()
+
+    @property
+    def worn(self) -> bool:
+        """More released texts than live ones: time to build a fresh index (ids are never
+        reused, so their rows and per-text results only go at a rebuild)."""
+        return self.table.garbage > max(len(self.table.ids), 4096)
 
     def _probe(self) -> None:
         """If the cache lacks any of the first texts, the model will be needed: start loading
@@ -133,9 +191,31 @@ class SemanticIndex:
         return self._embedder
 
     def vectors(self) -> "np.ndarray | None":
-        """One unit vector per distinct text; None when no model can be used (said once)."""
-        if self._vectors is None and not self._unavailable:
-            self._vectors = self.embed(self.table.texts)
+        """One unit vector per text id (the rows of released texts are stale, and no record
+        points at them); None when no model can be used (said once). Only the texts added
+        since the last call are embedded."""
+        if self._unavailable:
+            return None
+        texts = self.table.texts
+        if self._vectors is None or self._embedded < len(texts):
+            import numpy as np
+
+            fresh = [i for i in range(self._embedded, len(texts)) if texts[i] is not None]
+            vectors = self.embed([texts[i] for i in fresh]) if fresh else None
+            if fresh and vectors is None:
+                return None
+            width = vectors.shape[1] if vectors is not None else (self._vectors.shape[1] if self._vectors is not None else 0)
+            matrix = self._vectors
+            if matrix is None or len(matrix) < len(texts) or matrix.shape[1] != width:
+                # Room to grow, so that a few new texts per edit do not copy the whole matrix.
+                rows = len(texts) if matrix is None else len(texts) + len(texts) // 4
+                grown = np.zeros((rows, width), dtype=np.float32)
+                if matrix is not None and matrix.shape[1] == width:
+                    grown[:self._embedded] = matrix[:self._embedded]
+                matrix = grown
+            if fresh:
+                matrix[fresh] = vectors
+            self._vectors, self._embedded = matrix, len(texts)
         return self._vectors
 
     def embed(self, texts: list[str]) -> "np.ndarray | None":
@@ -156,6 +236,12 @@ class SemanticIndex:
             self._memo[name] = compute()
         return self._memo[name]
 
+    def keep(self, name: object, create: Callable[[], object]):
+        """A structure kept across passes (see `sync`), created on first use."""
+        if name not in self._kept:
+            self._kept[name] = create()
+        return self._kept[name]
+
     # --- shared views -------------------------------------------------------------------
 
     def query_groups(self) -> QueryGroups:
@@ -163,12 +249,15 @@ class SemanticIndex:
             import numpy as np
 
             first: dict[str, int] = {}
+            keys: dict[int, str] = self.keep("query-keys", dict)  # text id -> query_key, across passes
             texts, lines, counts, of_record = [], [], [], []
             for record in self.records:
                 if record.query == NO_TEXT:
                     of_record.append(-1)
                     continue
-                key = query_key(self.table.texts[record.query])
+                key = keys.get(record.query)
+                if key is None:
+                    key = keys[record.query] = query_key(self.table.texts[record.query])
                 group = first.get(key)
                 if group is None:
                     group = first[key] = len(texts)

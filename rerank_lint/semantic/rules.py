@@ -381,14 +381,24 @@ class NearLeak(SemanticRule):
         if not others or not mine:
             return
         other_texts = list(others)
-        other_vectors = self.index.embed(other_texts)
+        # The other file's vectors and each text's best match in it are kept across passes (an
+        # editor's edits), for as long as the other file is the same.
+        kept = self.index.keep(("near-leak", self.code), dict)
+        if kept.get("side") is not side:
+            kept.clear()
+            kept.update(side=side, vectors=self.index.embed(other_texts), matches={})
+        other_vectors, matches = kept["vectors"], kept["matches"]
         if other_vectors is None:
             return
         texts = self.index.table.texts
-        best, score = best_matches(vectors[[t for *_, t in mine]], other_vectors)
+        todo = [t for *_, t in mine if t not in matches]
+        if todo:
+            best, score = best_matches(vectors[todo], other_vectors)
+            matches.update(zip(todo, zip(best.tolist(), score.tolist())))
         threshold = self.settings.leak_similarity
         try:
-            for (line, key, slot, text), match, similarity in zip(mine, best.tolist(), score.tolist()):
+            for line, key, slot, text in mine:
+                match, similarity = matches[text]
                 theirs = other_texts[match]
                 if similarity < threshold or self.skip(texts[text], theirs) or not report.rebind(line):
                     continue

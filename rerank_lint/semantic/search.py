@@ -48,6 +48,29 @@ def similar_pairs(vectors: np.ndarray, threshold: float, top_k: int = TOP_K) -> 
     return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(scores).astype(np.float32)
 
 
+def cross_pairs(new: np.ndarray, old: np.ndarray, threshold: float, top_k: int = TOP_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i in `new`, j in `old`) with cosine similarity >= threshold, at most `top_k` per
+    row of `new`: what a few texts that joined a set add to its pairs."""
+    firsts, seconds, scores = [], [], []
+    rows = _rows_per_block(len(old))
+    for start in range(0, len(new) if len(old) else 0, rows):
+        block = new[start:start + rows] @ old.T
+        i, j = np.nonzero(block >= threshold)
+        if len(i) == 0:
+            continue
+        s = block[i, j]
+        if np.bincount(i).max() > top_k:
+            keep = _top_k_per_row(i, s, top_k)
+            i, j, s = i[keep], j[keep], s[keep]
+        firsts.append(i + start)
+        seconds.append(j)
+        scores.append(s)
+    if not firsts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.copy(), np.empty(0, dtype=np.float32)
+    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(scores).astype(np.float32)
+
+
 def _top_k_per_row(rows: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the k best scores of each row among (row, score) hits sorted by row."""
     order = np.lexsort((-scores, rows))
