@@ -100,8 +100,11 @@ def exit_now(code: int) -> None:
         # After a semantic check, tearing down torch's thread pools and modules takes about 2 s
         # of a run. Everything is written by now (output flushed below, the embedding cache
         # committed per batch), so the process ends without that teardown.
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (ValueError, OSError):  # closed by the language server's transport, or a broken pipe
+                pass
         os._exit(code)
     raise SystemExit(code)
 

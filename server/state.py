@@ -51,6 +51,7 @@ class DocumentState:
         self.semantic: list[Diagnostic] = []  # for `semantic_version`
         self.semantic_version: int | None = None
         self._fragments: dict[int, tuple[int, list]] = {}  # state serial -> (index, fragments)
+        self._conclusion_fragments: dict[int, tuple[Diagnostic, object]] = {}  # id -> (diagnostic, fragment)
         self.conclusions: list[Diagnostic] = []
         self.task = None
         self.semantic_task = None
@@ -74,6 +75,7 @@ class DocumentState:
         train_path = settings.train_for(path) if path and eval_path is None else None
         self.inc = IncrementalLinter(self.linter, self.display, eval_path=eval_path, train_path=train_path)
         self._fragments.clear()
+        self._conclusion_fragments.clear()
         self.conclusions = []
 
     @property
@@ -128,9 +130,16 @@ class DocumentState:
         if len(fragments) > len(alive):
             for serial in [s for s in fragments if s not in alive]:
                 del fragments[serial]
+        # Conclusions that did not change are the same objects as last time (the incremental
+        # linter caches each group's findings; semantic results change once per pass): their
+        # fragments are reused too, which matters on files with thousands of duplicates.
+        previous, self._conclusion_fragments = self._conclusion_fragments, {}
         for d in self.conclusions + self._current_semantic():
+            kept = previous.get(id(d))
+            piece = kept[1] if kept is not None and kept[0] is d else fragment(d, doc, 0, uri_of)
+            self._conclusion_fragments[id(d)] = (d, piece)
             if remaining is None or not self._suppressed(d, remaining):
-                out.append(fragment(d, doc, 0, uri_of))
+                out.append(piece)
         return out
 
     def _suppressed(self, d: Diagnostic, remaining: Counter) -> bool:
