@@ -120,12 +120,26 @@ class TextDocument:
         if (end_line, end_char) < (start_line, start_char):
             start_line, start_char, end_line, end_char = end_line, end_char, start_line, start_char
         old_count = self.engine_line_count
+        old_segment = lines[start_line:end_line + 1]
         replacement = (lines[start_line][:start_char] + new_text + lines[end_line][end_char:]).split("\n")
         lines[start_line:end_line + 1] = replacement
         new_count = self.engine_line_count
-        stop = max(start_line, min(end_line + 1, old_count))
-        count = max(0, min(start_line + len(replacement), new_count) - start_line)
-        return Splice(start_line, stop, count)
+        # Whole lines the edit leaves as they were (the line below an inserted line, the lines
+        # around a deleted one) are not reported as replaced: their line states, and what the
+        # server keeps for them (JSON fragments, semantic results), survive the edit. The last
+        # line of the segment is only kept from its end, where what follows it is unchanged
+        # (whether a line is the file's last decides its line ending).
+        limit = min(len(old_segment), len(replacement))
+        head = 0
+        while head < limit - 1 and old_segment[head] == replacement[head]:
+            head += 1
+        tail = 0
+        while tail < limit - head and old_segment[-1 - tail] == replacement[-1 - tail]:
+            tail += 1
+        first = start_line + head
+        stop = max(first, min(end_line + 1 - tail, old_count))
+        count = max(0, min(start_line + len(replacement) - tail, new_count) - first)
+        return Splice(first, stop, count)
 
     def _locate(self, line: int, column: int) -> tuple[int, int]:
         if line >= len(self.lines):

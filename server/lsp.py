@@ -39,6 +39,7 @@ from rerank_lint.fixes import allowed, apply_edits, plan_fixes, rewrite, _valid_
 from . import features
 from .convert import diagnostic_json, fix_edits, whole_line_edits
 from .document import TextDocument, char_index
+from . import heap
 from .semantic import SemanticRunner
 from .state import DocumentState
 
@@ -220,6 +221,7 @@ class RerankServer(LanguageServer):
             state.closed = True
             if state.semantic_task is not None:
                 state.semantic_task.cancel()
+            asyncio.get_running_loop().run_in_executor(self.lint_pool, heap.reclaim)
         if not self.pull_mode:  # a pulling client forgets a closed document's diagnostics itself
             self._write(orjson.dumps({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics",
                                       "params": {"uri": uri, "diagnostics": []}}))
@@ -263,6 +265,9 @@ class RerankServer(LanguageServer):
                 elif state.refresh_after_lint:
                     self.request_refresh()
                 state.refresh_after_lint = False
+                if state.settle_heap:
+                    state.settle_heap = False
+                    loop.run_in_executor(self.lint_pool, heap.settle)  # after the publish, before the next edit
                 self.semantic.schedule(state)
                 return
         finally:

@@ -8,6 +8,7 @@ snapshot of the lines, so a long first pass never blocks `initialize`, hovers or
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections import Counter
@@ -20,12 +21,16 @@ from rerank_lint.baseline import Baseline
 from rerank_lint.config import Settings
 from rerank_lint.diagnostics import Diagnostic
 from rerank_lint.engine import Linter
-from rerank_lint.incremental import IncrementalLinter, LineState, shift
+from rerank_lint.incremental import IncrementalLinter, LineState, shift, shift_range
 
 from .convert import fragment
 from .document import Splice, TextDocument
 
 log = logging.getLogger(__name__)
+
+# The line state (serial) a semantic diagnostic is about, and those of its related places in the
+# same file (None: another file's, or a file-level diagnostic).
+Anchor = tuple[int | None, tuple[int | None, ...]]
 
 # The benchmark's baseline: re-lint the whole document on every edit (bench/bench_lsp.py).
 FULL_RELINT = os.environ.get("RERANK_LINT_SERVER_FULL_RELINT") == "1"
@@ -50,6 +55,9 @@ class DocumentState:
         self.checked_version: int | None = None  # the version the line states describe
         self.semantic: list[Diagnostic] = []  # for `semantic_version`
         self.semantic_version: int | None = None
+        self.semantic_anchors: list[Anchor] = []  # the line states each of `semantic` is about
+        # The moved semantic results published with the cheap diagnostics of a newer version.
+        self.carried: tuple[int | None, list[Diagnostic]] = (None, [])
         self._fragments: dict[int, tuple[int, list]] = {}  # state serial -> (index, fragments)
         self._conclusion_fragments: dict[int, tuple[Diagnostic, object]] = {}  # id -> (diagnostic, fragment)
         self.conclusions: list[Diagnostic] = []
@@ -57,6 +65,7 @@ class DocumentState:
         self.semantic_task = None
         self.semantic_session = None  # kept across versions by the semantic worker
         self.needs_rebuild = True
+        self.settle_heap = False  # a full check just made many long-lived objects (server/heap.py)
         # Pull mode: after this lint, ask the client to pull (it did not cause the change).
         self.refresh_after_lint = False
 
@@ -93,6 +102,7 @@ class DocumentState:
         if self.needs_rebuild:
             self.needs_rebuild = False
             self._rebuild()
+            self.settle_heap = not FULL_RELINT  # the benchmark's baseline stays as naive as it was
             self.inc.splice(0, 0, count)
         else:
             for s in splices:
@@ -106,7 +116,34 @@ class DocumentState:
         return items + self.conclusions + self._current_semantic()
 
     def _current_semantic(self) -> list[Diagnostic]:
-        return self.semantic if self.semantic_version == self.checked_version else []
+        if self.semantic_version == self.checked_version:
+            return self.semantic
+        carried = self._carried_semantic()
+        self.carried = (self.checked_version, carried)
+        return carried
+
+    def _carried_semantic(self) -> list[Diagnostic]:
+        """The last semantic results, until the pass for this version is done: each moves with
+        the line it is about (and its related lines); those about an edited line are dropped,
+        so the cheap publish neither shows them at the wrong place nor makes the rest vanish."""
+        if not self.semantic:
+            return []
+        where = {state.serial: state.index for state in self.inc.line_diagnostics()}
+        moved = (carry(d, anchor, where) for d, anchor in zip(self.semantic, self.semantic_anchors))
+        return [d for d in moved if d is not None]
+
+    def set_semantic(self, found: list[Diagnostic], anchors: list[Anchor], version: int | None) -> None:
+        """(loop) The results of the semantic pass for `version`."""
+        self.semantic, self.semantic_anchors, self.semantic_version = found, anchors, version
+
+    def already_published(self, found: list[Diagnostic], version: int | None) -> bool:
+        """(loop) Whether the cheap publish of `version` carried exactly these semantic results:
+        then publishing them again would send the client the same list."""
+        carried_version, carried = self.carried
+        if carried_version != version or carried_version is None or len(carried) != len(found):
+            return False
+        order = lambda d: (d.range.start.line, d.range.start.byte, d.code, d.message)  # noqa: E731
+        return sorted(carried, key=order) == sorted(found, key=order)
 
     def payload(self) -> list:
         """The JSON fragments of every diagnostic, reusing those of lines that did not move."""
@@ -158,3 +195,38 @@ class DocumentState:
     def state_at(self, line: int) -> LineState | None:
         states = self.inc.states
         return states[line] if 0 <= line < len(states) else None
+
+
+def anchors_of(found: list[Diagnostic], serial_at: dict[int, int]) -> list[Anchor]:
+    """For each diagnostic of a semantic pass, the serials of the line states it points at;
+    `serial_at` maps the pass's line numbers to serials. A place on a line with no record
+    (cannot happen, but must not be carried) gets -1, which no state has."""
+    anchors = []
+    for d in found:
+        if d.record_key is None:  # file-level
+            anchors.append((None, ()))
+            continue
+        related = tuple(serial_at.get(r.range.start.line, -1) if r.path == d.path else None for r in d.related)
+        anchors.append((serial_at.get(d.range.start.line, -1), related))
+    return anchors
+
+
+def carry(d: Diagnostic, anchor: Anchor, where: dict[int, int]) -> Diagnostic | None:
+    """`d` moved to where its line states are now (`where`: serial -> line), or None when one
+    of them is gone (edited or deleted)."""
+    serial, related_serials = anchor
+    if serial is None:
+        return d
+    line = where.get(serial)
+    if line is None:
+        return None
+    related = []
+    for r, related_serial in zip(d.related, related_serials):
+        if related_serial is None:
+            related.append(r)
+            continue
+        other = where.get(related_serial)
+        if other is None:
+            return None
+        related.append(dataclasses.replace(r, range=shift_range(r.range, other - r.range.start.line)))
+    return dataclasses.replace(shift(d, line - d.range.start.line), related=related)

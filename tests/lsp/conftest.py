@@ -32,11 +32,13 @@ def recording_client() -> LanguageClient:
     for the diagnostics of one exact version of a document."""
     client = make_test_lsp_client()
     client.published = {}
+    client.history = []  # every publish: (uri, version, diagnostics)
     client.publish_event = asyncio.Event()
 
     def on_publish(params: types.PublishDiagnosticsParams):
         client.diagnostics[params.uri] = params.diagnostics
         client.published[params.uri] = (params.version, params.diagnostics)
+        client.history.append((params.uri, params.version, params.diagnostics))
         client.publish_event.set()
 
     client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = on_publish
@@ -56,9 +58,23 @@ def recording_client() -> LanguageClient:
     def on_status(params):
         client.statuses.append((params.state, params.message))
         client.status_event.set()
+        client.publish_event.set()  # a test waiting for publishes may be waiting for a status too
 
     client.protocol.fm.features["rerank-lint/status"] = on_status
     return client
+
+
+async def wait_for_status(client, seen: int, state: str) -> str:
+    """The message of the first `rerank-lint/status` with `state` after the first `seen` ones."""
+    async def wait():
+        while True:
+            for found, message in client.statuses[seen:]:
+                if found == state:
+                    return message
+            client.status_event.clear()
+            await client.status_event.wait()
+
+    return await asyncio.wait_for(wait(), TIMEOUT)
 
 
 async def wait_for_refresh(client, seen: int) -> int:

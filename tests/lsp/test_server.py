@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import random
 from pathlib import Path
@@ -16,7 +17,7 @@ from rerank_lint.engine import Linter
 
 from helpers import run_cli
 
-from conftest import diagnostics_for, own_server, pull, start, wait_for_refresh
+from conftest import diagnostics_for, own_server, pull, start, wait_for_refresh, wait_for_status
 
 GOOD = '{"query": "q%d", "relevant_passages": ["passage %d"], "hard_negatives": ["n1", "n2", "n3", "n4", "n5"]}'
 HTML = '{"query": "what is bm25 %d", "relevant_passages": ["<b>BM25</b> ranks documents"], "hard_negatives": ["a", "b", "c", "d", "e"]}'
@@ -458,3 +459,61 @@ async def test_semantic_results_reach_a_pulling_client_with_status_notifications
         states = [state for state, _ in client.statuses]
         assert states == ["loading-model", "model-ready", "semantic-running", "idle"], client.statuses
         assert client.published == {}
+
+
+@pytest.mark.asyncio
+async def test_an_edit_keeps_the_semantic_results_in_place_until_its_own_pass(workdir):
+    """Push mode: the cheap publish of an edited version carries the last semantic results,
+    moved with their lines (no flicker, never at a stale place); the pass then publishes again
+    only if its results differ, and says so in its status."""
+    pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed")
+
+    def line(query, **extra):
+        return json.dumps({"query": query, "relevant_passages": [f"An answer to: {query}"], **extra})
+
+    lines = [line("How do I reset my password?"), line("What is the tallest mountain in Africa?"),
+             line("How do vaccines train the immune system?"), line("What are the steps to reset my password?")]
+    options = {"settings": {"semantic": True, "ignore": ["RL4", "RL602", "RL604", "RL607", "RL608"]}}
+    async with own_server(RERANK_LINT_CACHE_DIR=str(workdir / "cache")) as client:
+        await start(client, workdir, options=options)
+        uri = (workdir / "carry.jsonl").as_uri()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="jsonl", version=1, text="\n".join(lines) + "\n")))
+        await wait_for_status(client, 0, "idle")
+        assert paraphrase_lines(await diagnostics_for(client, uri, 1)) == [(0, 3), (3, 0)]
+
+        async def edit(version, start, end, text):
+            seen = len(client.statuses)
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                [types.TextDocumentContentChangePartial(range=types.Range(types.Position(*start), types.Position(*end)), text=text)]))
+            await diagnostics_for(client, uri, version)
+            status = await wait_for_status(client, seen, "idle")  # sent after a second publish
+            publishes = [d for u, v, d in client.history if u == uri and v == version]
+            return publishes[0], status, publishes
+
+        # A line without semantic findings changes: the results stay, nothing is sent again.
+        end = len(lines[1])
+        cheap, status, publishes = await edit(2, (1, end - 1), (1, end - 1), ', "id": 7')
+        assert paraphrase_lines(cheap) == [(0, 3), (3, 0)]
+        assert "no change" in status and len(publishes) == 1
+
+        # A line inserted between them: the carried results move with their lines (the one
+        # above stays, its related place moves) ...
+        cheap, status, publishes = await edit(3, (2, 0), (2, 0), line("Which river is the longest in Europe?") + "\n")
+        assert paraphrase_lines(cheap) == [(0, 4), (4, 0)]
+        # ... and the pass brings the messages up to date ("line 5", not "line 4").
+        assert "no change" not in status and len(publishes) == 2
+        final = sorted((d for d in publishes[-1] if d.code == "RL601"), key=lambda d: d.range.start.line)
+        assert paraphrase_lines(final) == [(0, 4), (4, 0)] and "line 5" in final[0].message
+
+        # One side of the pair is rewritten: both findings go at once, and the pass agrees.
+        cheap, status, publishes = await edit(4, (0, 11), (0, 38), "What is the speed of light")
+        assert paraphrase_lines(cheap) == []
+        assert "no change" in status and len(publishes) == 1
+
+
+def paraphrase_lines(diagnostics) -> list[tuple[int, int]]:
+    """(line, line of the related query) of each RL601, in order."""
+    return sorted((d.range.start.line, d.related_information[0].location.range.start.line)
+                  for d in diagnostics if d.code == "RL601")
