@@ -116,10 +116,17 @@ def register(server: "RerankServer") -> None:
         state = server.documents.get(params.text_document.uri)
         if state is None:
             return None
-        text = await server.in_lint_thread(state, hover_text, server, state, params.position)
-        if not text:
+        found = await server.in_lint_thread(state, hover_parts, server, state, params.position)
+        if not found:
             return None
-        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
+        parts, query = found
+        if query is not None:  # on a query: its nearest other query, from the last semantic pass
+            nearest = await server.semantic.nearest_query(state, query)
+            if nearest is not None:
+                line, other, score = nearest
+                parts[0] += f"\n\nnearest query (cosine {score:.2f}, line {line + 1}): {other!r}"
+        text = "\n\n---\n\n".join(parts)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)) if text else None
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(params: types.InlayHintParams):
@@ -204,9 +211,12 @@ def _field_at(record, byte: int):
     return None
 
 
-def hover_text(server: "RerankServer", state: "DocumentState", position: types.Position) -> str | None:
+def hover_parts(server: "RerankServer", state: "DocumentState", position: types.Position) -> tuple[list[str], str | None]:
+    """The hover's sections (the field's token counts first, then the rules' docs of the
+    diagnostics on the line), and the query when the hover is on one."""
     line = position.line
     parts: list[str] = []
+    query = None
     for d in state.diagnostics():
         r = d.range
         if r.start.line <= line <= r.end.line and d.code in REGISTRY:
@@ -223,7 +233,9 @@ def hover_text(server: "RerankServer", state: "DocumentState", position: types.P
             info = _token_info(state, record, *found)
             if info:
                 parts.insert(0, info)
-    return "\n\n---\n\n".join(parts) or None
+                if found[0] == "query":
+                    query = record.query
+    return parts, query
 
 
 def _token_info(state: "DocumentState", record, key: str, index: int | None) -> str | None:
@@ -233,11 +245,7 @@ def _token_info(state: "DocumentState", record, key: str, index: int | None) -> 
     try:
         if key == "query" and query is not None:
             n = tokenizer.count(query)
-            text = f"**query**: {n} tokens of the {budget}-token budget; {max(budget - n, 0)} left for a passage"
-            neighbour = state.semantic_neighbour(query) if hasattr(state, "semantic_neighbour") else None
-            if neighbour:
-                text += f"\n\nnearest query: {neighbour}"
-            return text
+            return f"**query**: {n} tokens of the {budget}-token budget; {max(budget - n, 0)} left for a passage"
         value = record.data.get(key)
         if index is None or not isinstance(value, list) or not isinstance(value[index], str) or query is None:
             return None

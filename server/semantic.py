@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Long enough to let a burst of keystrokes pass; a pass costs about 0.1 s on 20k records, so
 # a pause in typing shows its results soon.
 DEBOUNCE_SECONDS = 0.2
+HOVER_WAIT_SECONDS = 0.3
 
 
 def semantic_rules(cls) -> bool:
@@ -115,6 +116,22 @@ class SemanticRunner:
 
         load_model(resolve_model(settings), settings.semantic_device)
         heap.settle()  # torch and the model: hundreds of thousands of objects that live on
+
+    async def nearest_query(self, state: "DocumentState", query: str) -> tuple[int, str, float] | None:
+        """The query most similar to `query` among the others of the document as of its last
+        semantic pass: (line, text, cosine), or None (no pass yet, or the query is newer than
+        it). A hover does not wait for a pass that is running: after a moment, it goes without."""
+        session = state.semantic_session
+        if session is None:
+            return None
+        job = asyncio.get_running_loop().run_in_executor(self.pool, session.nearest_query, query)
+        try:
+            return await asyncio.wait_for(asyncio.shield(job), HOVER_WAIT_SECONDS)
+        except asyncio.TimeoutError:
+            return None
+        except Exception:  # noqa: BLE001 - a hover must not fail on it
+            log.exception("nearest query for the hover failed")
+            return None
 
     @staticmethod
     def _snapshot(state: "DocumentState"):

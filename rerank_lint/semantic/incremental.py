@@ -72,3 +72,27 @@ class SemanticSession:
             linter._guard(rule, rule.finish, reporter, reporter, context)
         self.counterpart = context.counterpart
         return reporter.items
+
+    def nearest_query(self, query: str) -> tuple[int, str, float] | None:
+        """The most similar other query of the last `check` (another group of RL402, so not a
+        mere repeat): its line, text and cosine similarity. None before a check, or for a query
+        the last check did not see."""
+        index = self.index
+        text_id = index.table.ids.get(query)
+        vectors = index.vectors() if text_id is not None and index.records else None
+        if vectors is None:
+            return None
+        groups = index.query_groups()
+        if len(groups.text) < 2:
+            return None
+        import numpy as np
+
+        scores = vectors[groups.text] @ vectors[text_id]
+        # Its own group: the first query of each group has its key in the index's cache.
+        keys = index.keep("query-keys", dict)
+        own = keys.get(text_id)
+        scores[[g for g, t in enumerate(groups.text.tolist()) if keys.get(t) == own]] = -np.inf
+        best = int(np.argmax(scores))
+        if scores[best] == -np.inf:
+            return None
+        return int(groups.line[best]), index.table.texts[groups.text[best]], float(scores[best])

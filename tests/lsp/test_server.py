@@ -481,6 +481,11 @@ async def test_an_edit_keeps_the_semantic_results_in_place_until_its_own_pass(wo
             types.TextDocumentItem(uri=uri, language_id="jsonl", version=1, text="\n".join(lines) + "\n")))
         await wait_for_status(client, 0, "idle")
         assert paraphrase_lines(await diagnostics_for(client, uri, 1)) == [(0, 3), (3, 0)]
+        # Hover on a query: its nearest other query, from the semantic pass.
+        hover = await client.text_document_hover_async(types.HoverParams(
+            types.TextDocumentIdentifier(uri), types.Position(0, 14)))
+        assert "nearest query (cosine 0.9" in hover.contents.value
+        assert "line 4): 'What are the steps to reset my password?'" in hover.contents.value
 
         async def edit(version, start, end, text):
             seen = len(client.statuses)
