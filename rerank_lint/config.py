@@ -69,7 +69,10 @@ class Settings:
     semantic_device: str = "auto"
     # Embedding cache folder; default $RERANK_LINT_CACHE_DIR or the user cache dir. "none": no cache.
     semantic_cache_dir: str | None = None
-    semantic_batch_size: int = 32
+    # Texts are embedded in batches of similar token length holding at most this many tokens
+    # (padded) and at most `semantic_batch_size` texts: few long texts per batch, many short ones.
+    semantic_batch_tokens: int = 2048
+    semantic_batch_size: int = 256
     # Thresholds are cosine similarities of the model's embeddings, calibrated for the default
     # model on the real files (docs/semantic.md); another model needs its own calibration.
     paraphrase_threshold: float = 0.92
@@ -226,7 +229,7 @@ def _check_value(name: str, key: str, value: Any, origin: str, source: Path | No
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise fail('a folder path or "none"')
         return value
-    if key == "semantic-batch-size":
+    if key in ("semantic-batch-size", "semantic-batch-tokens"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise fail("a positive integer")
         return value
