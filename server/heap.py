@@ -4,10 +4,10 @@ A 20,000-record document is millions of long-lived objects (line states, parsed 
 diagnostics), plus torch's when the semantic rules are on. Every full collection of the cycle
 collector walks all of them, about a second on this machine, and the short-lived lists of each
 edit trigger one every few edits: a one-second stall in the middle of typing. After a document
-is first checked (and after the model loads), `settle` collects once and freezes what is alive
-(`gc.freeze`), so later collections walk only newer objects. Frozen objects are still freed by
-reference counting when dropped; only cycles among them wait for `reclaim`, which runs when a
-document is closed.
+is first checked (once it has been left alone for a second) and after the model loads,
+`settle` collects once and freezes what is alive (`gc.freeze`), so later collections walk
+only newer objects. Frozen objects are still freed by reference counting when dropped; only
+cycles among them wait for `reclaim`, which runs when a document is closed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import gc
 import threading
 
 _lock = threading.Lock()
+# After a full check, how long a document must be left alone before its heap is frozen.
+QUIET_SECONDS = 1.0
 
 
 def _malloc_trim():

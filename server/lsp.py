@@ -266,13 +266,25 @@ class RerankServer(LanguageServer):
                     self.request_refresh()
                 state.refresh_after_lint = False
                 if state.settle_heap:
-                    state.settle_heap = False
-                    loop.run_in_executor(self.lint_pool, heap.settle)  # after the publish, before the next edit
+                    # By uri, not by state: a closed document must not be kept (and frozen) by the timer.
+                    loop.call_later(heap.QUIET_SECONDS, self._settle_if_quiet, state.doc.uri, version)
                 self.semantic.schedule(state)
                 return
         finally:
             if token is not None:
                 self._end_progress(token)
+
+    def _settle_if_quiet(self, uri: str, version) -> None:
+        """(loop) Freeze the heap after a full check once the document has been left alone for
+        a moment (it takes about half a second on 20k records): an edit arriving meanwhile
+        postpones it (the end of that edit's lint asks again)."""
+        state = self.documents.get(uri)
+        if state is None or not state.settle_heap:
+            return
+        if state.doc.version != version or state.pending or (state.task is not None and not state.task.done()):
+            return
+        state.settle_heap = False
+        asyncio.get_running_loop().run_in_executor(self.lint_pool, heap.settle)
 
     def _lint_job(self, state: DocumentState, splices, lines, version) -> bytes | None:
         state.lint(splices, lines)
