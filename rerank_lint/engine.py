@@ -146,9 +146,12 @@ class Reporter:
     def related_value(self, line: int, key: str, index: int | None, message: str, path: str | None = None,
                       content: bytes | None = None) -> Related:
         """A place on an earlier line (or another file when `content` is given)."""
-        if content is None:
-            content = self.content if line == self.line else self.context.store.content(line)
-        spans = locate(content)
+        if content is None and line == self.line and self.record is not None:
+            content, spans = self.content, self.record.spans  # the reported line's own: already located
+        else:
+            if content is None:
+                content = self.context.store.content(line)
+            spans = locate(content)
         start, end = 0, len(content)
         if spans is not None:
             span = spans.field(key)
