@@ -36,10 +36,9 @@ from rerank_lint.baseline import DEFAULT_NAME, Baseline, BaselineError
 from rerank_lint.config import ConfigError, Settings, load_config, settings_for
 from rerank_lint.fixes import allowed, apply_edits, plan_fixes, rewrite, _valid_json
 
-from . import features
+from . import features, heap
 from .convert import diagnostic_json, fix_edits, whole_line_edits
 from .document import TextDocument, char_index
-from . import heap
 from .semantic import SemanticRunner
 from .state import DocumentState
 

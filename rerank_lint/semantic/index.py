@@ -196,26 +196,27 @@ class SemanticIndex:
         since the last call are embedded."""
         if self._unavailable:
             return None
-        texts = self.table.texts
-        if self._vectors is None or self._embedded < len(texts):
-            import numpy as np
+        import numpy as np
 
-            fresh = [i for i in range(self._embedded, len(texts)) if texts[i] is not None]
-            vectors = self.embed([texts[i] for i in fresh]) if fresh else None
-            if fresh and vectors is None:
+        texts = self.table.texts
+        fresh = [i for i in range(self._embedded, len(texts)) if texts[i] is not None]
+        if fresh:
+            vectors = self.embed([texts[i] for i in fresh])
+            if vectors is None:
                 return None
-            width = vectors.shape[1] if vectors is not None else (self._vectors.shape[1] if self._vectors is not None else 0)
             matrix = self._vectors
-            if matrix is None or len(matrix) < len(texts) or matrix.shape[1] != width:
+            if matrix is None or len(matrix) < len(texts):
                 # Room to grow, so that a few new texts per edit do not copy the whole matrix.
-                rows = len(texts) if matrix is None else len(texts) + len(texts) // 4
-                grown = np.zeros((rows, width), dtype=np.float32)
-                if matrix is not None and matrix.shape[1] == width:
-                    grown[:self._embedded] = matrix[:self._embedded]
+                grown = np.zeros((len(texts) if matrix is None else len(texts) + len(texts) // 4, vectors.shape[1]),
+                                 dtype=np.float32)
+                if matrix is not None:
+                    grown[:len(matrix)] = matrix
                 matrix = grown
-            if fresh:
-                matrix[fresh] = vectors
-            self._vectors, self._embedded = matrix, len(texts)
+            matrix[fresh] = vectors
+            self._vectors = matrix
+        self._embedded = len(texts)
+        if self._vectors is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)  # nothing embedded yet: no text to embed
         return self._vectors
 
     def embed(self, texts: list[str]) -> "np.ndarray | None":

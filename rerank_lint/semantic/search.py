@@ -23,38 +23,28 @@ def similar_pairs(vectors: np.ndarray, threshold: float, top_k: int = TOP_K) -> 
 
     Each row is compared with the rows after it only (the upper triangle: half the work).
     """
-    n = len(vectors)
-    firsts, seconds, scores = [], [], []
-    rows = _rows_per_block(n)
-    for start in range(0, n, rows):
-        stop = min(n, start + rows)
-        block = vectors[start:stop] @ vectors[start:].T  # (rows, n - start)
-        # Columns at or before each row's own position are the lower triangle and itself.
-        block[np.arange(stop - start)[:, None] >= np.arange(n - start)[None, :]] = -np.inf
-        i, j = np.nonzero(block >= threshold)
-        if len(i) == 0:
-            continue
-        s = block[i, j]
-        counts = np.bincount(i, minlength=stop - start)
-        if counts.max() > top_k:
-            keep = _top_k_per_row(i, s, top_k)
-            i, j, s = i[keep], j[keep], s[keep]
-        firsts.append(i + start)
-        seconds.append(j + start)
-        scores.append(s)
-    if not firsts:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty.copy(), np.empty(0, dtype=np.float32)
-    return np.concatenate(firsts), np.concatenate(seconds), np.concatenate(scores).astype(np.float32)
+    return _pairs(vectors, vectors, threshold, top_k, triangle=True)
 
 
 def cross_pairs(new: np.ndarray, old: np.ndarray, threshold: float, top_k: int = TOP_K) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i in `new`, j in `old`) with cosine similarity >= threshold, at most `top_k` per
     row of `new`: what a few texts that joined a set add to its pairs."""
+    return _pairs(new, old, threshold, top_k, triangle=False)
+
+
+def _pairs(rows: np.ndarray, columns: np.ndarray, threshold: float, top_k: int, triangle: bool):
+    """Block by block: at most `top_k` pairs per row; with `triangle` (rows and columns are
+    the same vectors), only the columns after each row."""
+    n = len(rows)
     firsts, seconds, scores = [], [], []
-    rows = _rows_per_block(len(old))
-    for start in range(0, len(new) if len(old) else 0, rows):
-        block = new[start:start + rows] @ old.T
+    step = _rows_per_block(len(columns))
+    for start in range(0, n if len(columns) else 0, step):
+        stop = min(n, start + step)
+        offset = start if triangle else 0
+        block = rows[start:stop] @ columns[offset:].T
+        if triangle:
+            # Columns at or before each row's own position are the lower triangle and itself.
+            block[np.arange(stop - start)[:, None] >= np.arange(n - start)[None, :]] = -np.inf
         i, j = np.nonzero(block >= threshold)
         if len(i) == 0:
             continue
@@ -63,7 +53,7 @@ def cross_pairs(new: np.ndarray, old: np.ndarray, threshold: float, top_k: int =
             keep = _top_k_per_row(i, s, top_k)
             i, j, s = i[keep], j[keep], s[keep]
         firsts.append(i + start)
-        seconds.append(j)
+        seconds.append(j + offset)
         scores.append(s)
     if not firsts:
         empty = np.empty(0, dtype=np.int64)
