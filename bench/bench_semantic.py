@@ -30,7 +30,7 @@ DEFAULT = ROOT.parent / "shared" / "data" / "real" / "bge_eedi_mined_hn.jsonl"
 
 
 def collect(path: Path, settings):
-    from rerank_lint.engine import Linter
+    from rerank_lint.lint.engine import Linter
     from rerank_lint.semantic.index import SemanticIndex
 
     index = SemanticIndex(settings)
@@ -57,7 +57,7 @@ def main() -> int:
     if not path.is_file():
         print(f"no such file: {path}", file=sys.stderr)
         return 2
-    from rerank_lint.config import Settings
+    from rerank_lint.settings import Settings
     from rerank_lint.semantic.embedder import Embedder, batches, load_model, resolve_model, token_lengths
 
     settings = Settings().merged({"semantic": True})

@@ -18,8 +18,8 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 def main() -> int:
     from semantic_pairs import PARAPHRASES, SAME_TOPIC
 
-    from rerank_lint.config import Settings
-    from rerank_lint.engine import Linter
+    from rerank_lint.settings import Settings
+    from rerank_lint.lint.engine import Linter
     from rerank_lint.semantic.embedder import Embedder
 
     embedder = Embedder(Settings())

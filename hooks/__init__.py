@@ -1,4 +1,4 @@
-"""pre-commit entry points (installed as `rerank_lint.hooks`).
+"""pre-commit entry points (installed as `hooks`).
 
 pre-commit passes the staged files that match the hook's `files:` pattern. The hook runs the
 same `check` as the CLI (a commit is blocked by warnings and errors, not by info-level
@@ -19,7 +19,7 @@ import subprocess
 import sys
 from typing import Sequence
 
-from ..cli import exit_now, main as cli_main
+from rerank_lint.cli.main import exit_now, main as cli_main
 
 ALL_RECORDS = "--all-records"
 

@@ -1,3 +1,3 @@
-from .cli import run
+from rerank_lint.cli.main import run
 
 run()

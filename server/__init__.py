@@ -1,11 +1,11 @@
-"""The language server (installed as `rerank_lint.server`). See server/README.md."""
+"""The language server (installed as `server`). See server/README.md."""
 
 from __future__ import annotations
 
 
 def main(config=None) -> int:
     try:
-        from .lsp import serve
+        from server.lsp import serve
     except ImportError as exc:
         import sys
 

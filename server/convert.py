@@ -12,10 +12,10 @@ from typing import Callable
 
 import orjson
 
-from rerank_lint.diagnostics import Diagnostic, Edit, Fix, LineAction, LineEdit, Range, Severity
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Fix, LineAction, LineEdit, Range, Severity
 from rerank_lint.output import rule_url
 
-from .document import TextDocument, byte_column
+from server.document import TextDocument, byte_column
 
 SOURCE = "rerank-lint"
 LSP_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rerank_lint.diagnostics import position_in_line
+from rerank_lint.diagnostics.diagnostic import position_in_line
 
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 BOM_CHAR = "\ufeff"

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from rerank_lint.rules import REGISTRY
+from rerank_lint.rules.registry import REGISTRY
 
-from .document import char_index
+from server.document import char_index
 
 if TYPE_CHECKING:
-    from .lsp import RerankServer
-    from .state import DocumentState
+    from server.lsp import RerankServer
+    from server.state import DocumentState
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ NO_NEGATIVES = ("RL408", "RL108")
 
 
 def register(server: "RerankServer") -> None:
-    from .lsp import ADD_TO_BASELINE, FIX_ALL_KIND
+    from server.lsp import ADD_TO_BASELINE, FIX_ALL_KIND
 
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams):

@@ -32,15 +32,16 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from rerank_lint import __version__
-from rerank_lint.baseline import DEFAULT_NAME, Baseline, BaselineError
-from rerank_lint.config import ConfigError, Settings, load_config, settings_for
-from rerank_lint.fixes import allowed, apply_edits, plan_fixes, rewrite, _valid_json
+from rerank_lint.lint.baseline import DEFAULT_NAME, Baseline, BaselineError
+from rerank_lint.settings import Settings, load_config, settings_for
+from rerank_lint.errors import ConfigError
+from rerank_lint.lint.fixes import allowed, apply_edits, plan_fixes, rewrite, _valid_json
 
-from . import features, heap
-from .convert import diagnostic_json, fix_edits, whole_line_edits
-from .document import TextDocument, char_index
-from .semantic import SemanticRunner
-from .state import DocumentState
+from server import features, heap
+from server.convert import diagnostic_json, fix_edits, whole_line_edits
+from server.document import TextDocument, char_index
+from server.semantic import SemanticRunner
+from server.state import DocumentState
 
 log = logging.getLogger(__name__)
 

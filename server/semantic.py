@@ -3,7 +3,7 @@
 The semantic rules (rerank_lint/semantic, opt-in with the `semantic` setting) need an embedding
 model, so they never run on the cheap path: after the cheap diagnostics of a version are
 published, a debounced semantic pass starts on its own worker thread. It is incremental
-(`rerank_lint.semantic.incremental.SemanticSession`): it takes the records the cheap pass
+(`rerank_lint.lint.semantic_session.SemanticSession`): it takes the records the cheap pass
 already parsed, as a snapshot, embeds only the texts that are new since the last pass and
 compares only those. An edit during the debounce cancels it; a pass that finishes after the
 text changed is dropped, never published. The model loads lazily on that thread, on the first
@@ -17,16 +17,16 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from rerank_lint.engine import Linter
-from rerank_lint.rules import REGISTRY
-from rerank_lint.semantic.incremental import SemanticSession
+from rerank_lint.lint.engine import Linter
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.lint.semantic_session import SemanticSession
 
-from . import heap
-from .state import anchors_of
+from server import heap
+from server.state import anchors_of
 
 if TYPE_CHECKING:
-    from .lsp import RerankServer
-    from .state import DocumentState
+    from server.lsp import RerankServer
+    from server.state import DocumentState
 
 log = logging.getLogger(__name__)
 

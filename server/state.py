@@ -17,14 +17,14 @@ from typing import Callable
 
 import orjson
 
-from rerank_lint.baseline import Baseline
-from rerank_lint.config import Settings
-from rerank_lint.diagnostics import Diagnostic
-from rerank_lint.engine import Linter
-from rerank_lint.incremental import IncrementalLinter, LineState, shift, shift_range
+from rerank_lint.lint.baseline import Baseline
+from rerank_lint.settings import Settings
+from rerank_lint.diagnostics.diagnostic import Diagnostic
+from rerank_lint.lint.engine import Linter
+from rerank_lint.lint.editor import IncrementalLinter, LineState, shift, shift_range
 
-from .convert import fragment
-from .document import Splice, TextDocument
+from server.convert import fragment
+from server.document import Splice, TextDocument
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import orjson
 
-from rerank_lint.config import Settings
-from rerank_lint.engine import Linter
+from rerank_lint.settings import Settings
+from rerank_lint.lint.engine import Linter
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_DATA = ROOT.parent / "shared" / "data" / "real"
@@ -87,7 +87,7 @@ def content_lines(data: bytes) -> list[bytes]:
 
 def key_of(diagnostic, source: list[bytes]) -> str | None:
     """The top-level key whose value holds the start of a diagnostic."""
-    from rerank_lint.spans import locate
+    from rerank_lint.source.spans import locate
 
     spans = locate(source[diagnostic.range.start.line])
     if spans is None:
@@ -103,7 +103,7 @@ def check_only_fixed_strings(before: bytes, after: bytes, allowed: set) -> None:
     """`after` (a fixed `before`) parses wherever `before` did, keeps every record, its keys and
     the bytes between values, and changes only the values in `allowed` ((line, key) of a fix;
     a BGE score list may change with its passages)."""
-    from rerank_lint.spans import locate
+    from rerank_lint.source.spans import locate
 
     old_lines = [(n, line) for n, line in enumerate(content_lines(before)) if line.strip()]
     new_lines = [line for line in content_lines(after) if line.strip()]

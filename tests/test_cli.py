@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from rerank_lint.rules import REGISTRY
+from rerank_lint.rules.registry import REGISTRY
 
 from helpers import clean_dataset, cohere, run_cli
 
@@ -133,8 +133,8 @@ def test_output_piped_into_head_is_not_an_error(tmp_path):
 
 
 def test_rule_reference_is_up_to_date():
-    from rerank_lint.docs import rules_markdown
+    from rerank_lint.rules.docs import rules_markdown
 
     from helpers import ROOT
 
-    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), "run: python -m rerank_lint.docs > docs/rules.md"
+    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), "run: python -m rerank_lint.rules.docs > docs/rules.md"

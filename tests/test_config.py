@@ -2,8 +2,9 @@
 
 import pytest
 
-from rerank_lint.config import ConfigError, Settings, find_config, load_config, settings_for
-from rerank_lint.diagnostics import Severity
+from rerank_lint.settings import Settings, find_config, load_config, settings_for
+from rerank_lint.errors import ConfigError
+from rerank_lint.diagnostics.diagnostic import Severity
 
 from helpers import cohere, run_cli
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import orjson
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from rerank_lint.config import Settings
-from rerank_lint.engine import Linter
-from rerank_lint.rules import REGISTRY, TextRule
+from rerank_lint.settings import Settings
+from rerank_lint.lint.engine import Linter
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.rules.base import TextRule
 
 from helpers import check_only_fixed_strings, content_lines, key_of
 
@@ -111,7 +112,7 @@ FIX_LINTER = Linter(Settings().merged({"select": ["RL"], "ignore": ["RL401", "RL
 
 
 def fix_bytes(data: bytes, unsafe: bool, tmp_path) -> bytes:
-    from rerank_lint.fixes import fix_path
+    from rerank_lint.lint.fixes import fix_path
 
     path = tmp_path / "p.jsonl"
     path.write_bytes(data)

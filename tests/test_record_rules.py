@@ -2,7 +2,7 @@
 
 import orjson
 
-from rerank_lint.tokens import load_tokenizer
+from rerank_lint.trainers.tokens import load_tokenizer
 
 from helpers import cohere, codes, lint, only, record, slice_bytes
 
@@ -89,7 +89,7 @@ def test_budget_for_hard_negatives_and_query_alone():
 
 
 def test_short_pairs_are_not_tokenized(monkeypatch):
-    import rerank_lint.tokens as tokens
+    import rerank_lint.trainers.tokens as tokens
 
     monkeypatch.setattr(tokens, "load_tokenizer", lambda *a, **k: (_ for _ in ()).throw(AssertionError("tokenized")))
     assert not only(lint(cohere()), "RL301")

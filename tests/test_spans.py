@@ -3,9 +3,9 @@
 import orjson
 import pytest
 
-from rerank_lint.diagnostics import position_in_line
-from rerank_lint.records import COHERE, Record
-from rerank_lint.spans import char_to_byte, locate
+from rerank_lint.diagnostics.diagnostic import position_in_line
+from rerank_lint.source.records import COHERE, Record
+from rerank_lint.source.spans import char_to_byte, locate
 
 from helpers import lint, only, slice_bytes
 

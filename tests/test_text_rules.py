@@ -2,8 +2,8 @@
 
 import pytest
 
-from rerank_lint.config import Settings
-from rerank_lint.rules import REGISTRY
+from rerank_lint.settings import Settings
+from rerank_lint.rules.registry import REGISTRY
 
 from helpers import cohere, lint, only, slice_bytes
 

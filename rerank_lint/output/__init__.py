@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..diagnostics import Diagnostic, Severity
-from ..rules import REGISTRY
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
+from rerank_lint.rules.registry import REGISTRY
 
 RULES_URL = "https://github.com/rerank-lint/rerank-lint/blob/main/docs/rules.md"
 
@@ -49,7 +49,7 @@ class Summary:
 
 
 def get_formatter(name: str):
-    from . import github, gitlab, json_format, junit, rdjson, sarif, text
+    from rerank_lint.output import github, gitlab, json_format, junit, rdjson, sarif, text
 
     return {
         "concise": text.ConciseFormatter,

@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from typing import Iterable
 
-from ..diagnostics import Diagnostic
+from rerank_lint.diagnostics.diagnostic import Diagnostic
 
 
 def most_severe_first(items: Iterable[Diagnostic]) -> list[Diagnostic]:

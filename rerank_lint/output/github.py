@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 
-from ..diagnostics import Diagnostic, Severity
-from . import Summary
-from .common import DocumentFormatter, most_severe_first
-from .markdown import check_summary
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
+from rerank_lint.output import Summary
+from rerank_lint.output.common import DocumentFormatter, most_severe_first
+from rerank_lint.output.markdown import check_summary
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 ANNOTATIONS_PER_JOB = 50

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import orjson
 
-from ..diagnostics import Severity
-from . import Summary
-from .common import DocumentFormatter, Fingerprints
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.output import Summary
+from rerank_lint.output.common import DocumentFormatter, Fingerprints
 
 # GitLab's scale is info, minor, major, critical, blocker; an error here makes the upload or the
 # training fail, which is critical, not a blocker of the merge request itself.

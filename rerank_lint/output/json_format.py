@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 
-from ..diagnostics import Diagnostic, Edit, LineEdit, Position
-from . import Summary, rule_url
-from .common import DocumentFormatter
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, LineEdit, Position
+from rerank_lint.output import Summary, rule_url
+from rerank_lint.output.common import DocumentFormatter
 
 
 def _position(p: Position) -> dict:

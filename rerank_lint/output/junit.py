@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ..diagnostics import Diagnostic
-from . import Summary, rule_url
-from .common import DocumentFormatter
+from rerank_lint.diagnostics.diagnostic import Diagnostic
+from rerank_lint.output import Summary, rule_url
+from rerank_lint.output.common import DocumentFormatter
 
 
 class JunitFormatter(DocumentFormatter):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Severity
-from ..rules import REGISTRY
-from . import Summary, rule_url
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.output import Summary, rule_url
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 

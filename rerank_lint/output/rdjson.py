@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import orjson
 
-from ..diagnostics import Diagnostic, Edit, Position, Range, Severity
-from . import RULES_URL, Summary, rule_url
-from .common import DocumentFormatter
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Position, Range, Severity
+from rerank_lint.output import RULES_URL, Summary, rule_url
+from rerank_lint.output.common import DocumentFormatter
 
 _SEVERITIES = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
 SOURCE = {"name": "rerank-lint", "url": RULES_URL}

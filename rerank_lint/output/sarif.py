@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import orjson
 
-from .. import __version__
-from ..diagnostics import Diagnostic, Severity
-from ..rules import REGISTRY
-from . import RULES_URL, Summary, rule_url
-from .common import DocumentFormatter, Fingerprints
+from rerank_lint import __version__
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.output import RULES_URL, Summary, rule_url
+from rerank_lint.output.common import DocumentFormatter, Fingerprints
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 FINGERPRINT_KEY = "rerankLintRecord/v1"

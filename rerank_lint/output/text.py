@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sys
 
-from ..diagnostics import Diagnostic, Severity
-from ..rules import REGISTRY
-from . import Summary
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.output import Summary
 
 
 class ConciseFormatter:

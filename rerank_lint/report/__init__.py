@@ -7,10 +7,11 @@ import sys
 
 
 def run_report(args) -> int:
-    from ..cli import UsageError, expand_paths, file_settings
-    from ..source import display_path
-    from ..tokens import TokenizerError
-    from .data import collect
+    from rerank_lint.cli.main import expand_paths, file_settings
+    from rerank_lint.errors import UsageError
+    from rerank_lint.source.lines import display_path
+    from rerank_lint.errors import TokenizerError
+    from rerank_lint.report.data import collect
 
     paths = expand_paths([args.path])
     if len(paths) != 1:
@@ -24,11 +25,11 @@ def run_report(args) -> int:
     except TokenizerError as exc:
         raise UsageError(str(exc)) from None
     if args.output_format == "markdown":
-        from .markdown import render_markdown
+        from rerank_lint.report.markdown import render_markdown
 
         text = render_markdown(data)
     else:
-        from .html import render_html
+        from rerank_lint.report.html import render_html
 
         text = render_html(data)
     if args.output is None:

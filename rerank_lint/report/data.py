@@ -9,8 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..diagnostics import Diagnostic
-from ..output import Summary
+from rerank_lint.diagnostics.diagnostic import Diagnostic
+from rerank_lint.output import Summary
 
 # Rules whose diagnostics link a record to an earlier copy or paraphrase of it: together they
 # draw the near-duplicate groups of the file.
@@ -72,8 +72,8 @@ class _Groups:
 
 
 def collect(path: Path, display: str, settings, eval_path: Path | None, train_path: Path | None) -> ReportData:
-    from ..engine import Linter
-    from ..stats import dataset_stats
+    from rerank_lint.lint.engine import Linter
+    from rerank_lint.cli.stats import dataset_stats
 
     stats = dataset_stats(path, settings)
     summary = Summary(files=1)
@@ -117,7 +117,7 @@ def _link_duplicates(d: Diagnostic, display: str, groups: _Groups) -> None:
 
 
 def _semantic_index(settings):
-    from ..stats import semantic_index
+    from rerank_lint.cli.stats import semantic_index
 
     return semantic_index(settings)
 
@@ -127,8 +127,8 @@ def _similarities(index, settings) -> Similarities | None:
     semantic rules use (cached, so the rules and `stats` already paid for them)."""
     import numpy as np
 
-    from ..semantic.index import NO_TEXT
-    from ..semantic.search import row_dot
+    from rerank_lint.semantic.index import NO_TEXT
+    from rerank_lint.semantic.search import row_dot
 
     vectors = index.vectors()
     if vectors is None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from html import escape
 
-from .. import __version__
-from ..output import rule_url
-from ..output.markdown import SEVERITY_ORDER
-from ..rules import REGISTRY
-from .data import ReportData, binned
-from .svg import Reference, Series, bar_chart
+from rerank_lint import __version__
+from rerank_lint.output import rule_url
+from rerank_lint.output.markdown import SEVERITY_ORDER
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.report.data import ReportData, binned
+from rerank_lint.report.svg import Reference, Series, bar_chart
 
 BLUE, ORANGE, RED, GREY = "#4c78a8", "#f58518", "#d62728", "#9d9d9d"
 TOP_PROBLEMS = 15

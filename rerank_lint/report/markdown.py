@@ -3,8 +3,8 @@ request comment (no plots: a comment cannot hold inline SVG)."""
 
 from __future__ import annotations
 
-from ..output.markdown import counts_line, problems_table
-from .data import ReportData
+from rerank_lint.output.markdown import counts_line, problems_table
+from rerank_lint.report.data import ReportData
 
 TOP_PROBLEMS = 10
 

@@ -18,12 +18,12 @@ import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
-from ..diagnostics import Applicability, Severity
-from ..records import Role
+from rerank_lint.diagnostics.diagnostic import Applicability, Severity
+from rerank_lint.source.records import Role
 
 if TYPE_CHECKING:
-    from ..engine import FileContext, Reporter
-    from ..records import Record
+    from rerank_lint.diagnostics.reporter import FileContext, Reporter
+    from rerank_lint.source.records import Record
 
 
 class Rule:
@@ -141,13 +141,3 @@ class GroupRule(DatasetRule):
 
     def finish(self, report, context):
         self.summarize(report, context, len(self._first))
-
-
-REGISTRY: dict[str, type[Rule]] = {}
-
-
-def register(cls: type[Rule]) -> type[Rule]:
-    if cls.code in REGISTRY:
-        raise RuntimeError(f"rule code {cls.code} registered twice")
-    REGISTRY[cls.code] = cls
-    return cls

@@ -7,13 +7,12 @@ disk only when a diagnostic points to it.
 
 from __future__ import annotations
 
-from ..diagnostics import Applicability, Severity
-from ..records import Format
-from .base import DatasetRule, GroupRule, RecordRule, register
-from .normalize import passage_key, query_key
+from rerank_lint.diagnostics.diagnostic import Applicability, Severity
+from rerank_lint.source.records import Format
+from rerank_lint.rules.base import DatasetRule, GroupRule, RecordRule
+from rerank_lint.source.normalize import passage_key, query_key
 
 
-@register
 class TooFewQueries(GroupRule):
     """Fewer unique queries than the platform's minimum (256).
 
@@ -45,7 +44,6 @@ class TooFewQueries(GroupRule):
             report.at_file(self, f"{groups} unique queries in {context.records} records; at least {minimum} are needed (Cohere rejects the file)")
 
 
-@register
 class DuplicateQuery(GroupRule):
     """A query that repeats an earlier one (ignoring case, spaces and punctuation).
 
@@ -79,7 +77,6 @@ class DuplicateQuery(GroupRule):
                         related=[report.related_value(first.line, "query", None, "first occurrence of the query")])
 
 
-@register
 class DuplicateRecord(GroupRule):
     """A record identical to an earlier one.
 
@@ -107,7 +104,6 @@ class DuplicateRecord(GroupRule):
                          report.delete_line_fix("delete the duplicate record", Applicability.UNSAFE), [related])
 
 
-@register
 class RelevantAndNegative(RecordRule):
     """A passage listed both as relevant and as hard negative in the same record.
 
@@ -136,7 +132,6 @@ class RelevantAndNegative(RecordRule):
                 report.at_value(self, key, index, "this hard negative is also a relevant passage of the record (the upload fails)", fix)
 
 
-@register
 class EmptyHardNegative(RecordRule):
     """An empty or whitespace-only hard negative.
 
@@ -163,7 +158,6 @@ class EmptyHardNegative(RecordRule):
                 report.at_value(self, key, i, "empty hard negative (dropped in training)", fix)
 
 
-@register
 class DuplicateHardNegative(RecordRule):
     """The same hard negative twice in one record.
 
@@ -199,7 +193,6 @@ class DuplicateHardNegative(RecordRule):
                             [report.related_value(record.line, key, first, "first copy")])
 
 
-@register
 class LabelConflict(GroupRule):
     """A passage that is relevant for one query and a hard negative for another.
 
@@ -243,7 +236,6 @@ class LabelConflict(GroupRule):
                         related=[report.related_value(first.line, other_key, first.payload[1], f"the same passage as {other_role}")])
 
 
-@register
 class NoHardNegatives(RecordRule):
     """A Cohere record without hard negatives.
 
@@ -273,7 +265,6 @@ class NoHardNegatives(RecordRule):
             report.at_value(self, "hard_negatives", None, "the record has no hard negatives (about five per query are recommended)")
 
 
-@register
 class FewHardNegatives(RecordRule):
     """Fewer hard negatives than recommended (5, the `min-hard-negatives` setting).
 
@@ -300,7 +291,6 @@ class FewHardNegatives(RecordRule):
             report.at_key(self, key, f"{n} distinct hard negative{'s' if n != 1 else ''}; {minimum} are recommended")
 
 
-@register
 class PassageEqualsQuery(RecordRule):
     """A passage identical to its query (ignoring case, spaces and punctuation).
 
@@ -328,7 +318,6 @@ class PassageEqualsQuery(RecordRule):
                 report.at_value(self, ref.key, ref.index, f"this {ref.role.value} is the query itself")
 
 
-@register
 class FileTooLarge(DatasetRule):
     """A file larger than the platform accepts (1.5 GB).
 

@@ -9,12 +9,11 @@ so pairs whose byte length proves they fit are not tokenized at all.
 
 from __future__ import annotations
 
-from ..diagnostics import Severity
-from ..tokens import upper_bound
-from .base import RecordRule, register
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.trainers.tokens import upper_bound
+from rerank_lint.rules.base import RecordRule
 
 
-@register
 class QueryOverBudget(RecordRule):
     """A query that alone fills the token budget.
 
@@ -82,7 +81,6 @@ class _PairOverBudget(RecordRule):
             report.at_text(self, key, index, cut, len(passage), counts)
 
 
-@register
 class RelevantOverBudget(_PairOverBudget):
     """Query + relevant passage longer than the token budget: the end of the passage is cut.
 
@@ -109,7 +107,6 @@ class RelevantOverBudget(_PairOverBudget):
         return record.relevant()
 
 
-@register
 class NegativeOverBudget(_PairOverBudget):
     """Query + hard negative longer than the token budget: the end of the negative is cut.
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from ..diagnostics import Applicability, Severity
-from ..records import Format
-from .base import RecordRule, register
+from rerank_lint.diagnostics.diagnostic import Applicability, Severity
+from rerank_lint.source.records import Format
+from rerank_lint.rules.base import RecordRule
 
 _FORMAT_NAMES = {Format.COHERE: "Cohere", Format.BGE: "FlagEmbedding/BGE"}
 
 
-@register
 class MixedFormat(RecordRule):
     """A record in a different format from the rest of the file.
 
@@ -38,7 +37,6 @@ class MixedFormat(RecordRule):
                                  f"(expected `{expected.relevant_key}`)")
 
 
-@register
 class MissingField(RecordRule):
     """A required field is missing.
 
@@ -63,7 +61,6 @@ class MissingField(RecordRule):
                 report.at_record(self, f"missing required field `{key}` ({_FORMAT_NAMES[record.schema.format]} format)")
 
 
-@register
 class WrongType(RecordRule):
     """A field of the wrong JSON type.
 
@@ -121,7 +118,6 @@ def _kind(value) -> str:
     return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}[type(value)]
 
 
-@register
 class EmptyQuery(RecordRule):
     """An empty or whitespace-only query.
 
@@ -144,7 +140,6 @@ class EmptyQuery(RecordRule):
             report.at_value(self, "query", None, "the query is empty" if not query else "the query is only whitespace")
 
 
-@register
 class NoRelevantPassage(RecordRule):
     """A record whose list of relevant passages is empty.
 
@@ -169,7 +164,6 @@ class NoRelevantPassage(RecordRule):
             report.at_value(self, key, None, f"`{key}` is empty: every query needs at least one relevant passage")
 
 
-@register
 class EmptyRelevantPassage(RecordRule):
     """A relevant passage that is an empty or whitespace-only string.
 
@@ -199,7 +193,6 @@ class EmptyRelevantPassage(RecordRule):
             report.at_value(self, key, i, "empty relevant passage", fix)
 
 
-@register
 class UnknownKey(RecordRule):
     """A key that the record's format does not use.
 
@@ -233,7 +226,6 @@ def _closest(key: str, known) -> str | None:
     return matches[0] if matches else None
 
 
-@register
 class ScoreLengthMismatch(RecordRule):
     """BGE score lists whose length differs from their passages.
 
@@ -260,7 +252,6 @@ class ScoreLengthMismatch(RecordRule):
                 report.at_key(self, scores, f"`{scores}` has {len(b)} scores for {len(a)} `{texts}` passages")
 
 
-@register
 class EmptyNegativesBge(RecordRule):
     """An empty `neg` list in a FlagEmbedding/BGE file.
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..diagnostics import Severity
-from ..paired import paired_file
-from ..source import display_path
-from .base import DatasetRule, register
-from .normalize import passage_key, query_key
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.source.paired import paired_file
+from rerank_lint.source.lines import display_path
+from rerank_lint.rules.base import DatasetRule
+from rerank_lint.source.normalize import passage_key, query_key
 
 
-@register
 class QueryLeak(DatasetRule):
     """A query that is in both the training file and its evaluation file.
 
@@ -49,7 +48,6 @@ class QueryLeak(DatasetRule):
             report.at_value(self, "query", None, f"this query is also in the {role} file {other}, line {line + 1}", related=[related])
 
 
-@register
 class PassageLeak(DatasetRule):
     """A passage that is in both the training file and its evaluation file.
 
@@ -89,7 +87,6 @@ class PassageLeak(DatasetRule):
                     report.at_value(self, key, i, f"this passage is also in the {role} file {other}, line {line + 1}", related=[related])
 
 
-@register
 class NoEvalFile(DatasetRule):
     """A training file with no evaluation file paired to it.
 

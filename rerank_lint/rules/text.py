@@ -12,11 +12,10 @@ import html
 import re
 import unicodedata
 
-from ..diagnostics import Applicability, Severity
-from .base import TextHit, TextRule, register
+from rerank_lint.diagnostics.diagnostic import Applicability, Severity
+from rerank_lint.rules.base import TextHit, TextRule
 
 
-@register
 class UrlInText(TextRule):
     """A URL inside a query or passage.
 
@@ -57,7 +56,6 @@ _HTML_TAGS = (
 )
 
 
-@register
 class HtmlTag(TextRule):
     """An HTML tag or comment inside the text.
 
@@ -93,7 +91,6 @@ class HtmlTag(TextRule):
         return "remove the HTML tag"
 
 
-@register
 class HtmlEntity(TextRule):
     """An HTML character reference such as `&amp;`, `&nbsp;` or `&#39;`.
 
@@ -128,7 +125,6 @@ class HtmlEntity(TextRule):
         return f"replace the entity with {hit.replacement!r}"
 
 
-@register
 class ControlCharacter(TextRule):
     """A control character (NUL, backspace, form feed, C1 controls...) in the text.
 
@@ -162,7 +158,6 @@ class ControlCharacter(TextRule):
 _INVISIBLE = "\u00ad\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 
 
-@register
 class InvisibleCharacter(TextRule):
     """A zero-width or other invisible formatting character.
 
@@ -216,7 +211,6 @@ def _undo_mojibake(segment: str) -> str | None:
     return repaired if repaired != segment else None
 
 
-@register
 class Mojibake(TextRule):
     """Text that was UTF-8 but was decoded as cp1252 or Latin-1 (`Ã©` for `é`, `â€™` for `’`).
 
@@ -249,7 +243,6 @@ class Mojibake(TextRule):
         return f"replace with {hit.replacement!r}"
 
 
-@register
 class ReplacementCharacter(TextRule):
     """The Unicode replacement character `�` (U+FFFD).
 
@@ -277,7 +270,6 @@ class ReplacementCharacter(TextRule):
             yield TextHit(m.start(), m.end(), f"{len(m.group())} replacement character(s) `\ufffd`: characters were lost when the text was decoded")
 
 
-@register
 class SymbolRun(TextRule):
     """A long run of symbols or emoji (`=======`, `!!!!!!!`, `★★★★★`, `😀😀😀😀😀`).
 
@@ -346,7 +338,6 @@ class SymbolRun(TextRule):
                 yield offset + start, offset + end
 
 
-@register
 class SurroundingWhitespace(TextRule):
     """Whitespace (spaces, tabs, line breaks) at the start or end of a text.
 
@@ -382,7 +373,6 @@ class SurroundingWhitespace(TextRule):
         return "strip the whitespace"
 
 
-@register
 class RepeatedWhitespace(TextRule):
     """Runs of three or more spaces, of tabs, or of three or more line breaks, inside a text.
 
@@ -422,7 +412,6 @@ class RepeatedWhitespace(TextRule):
 _WIKI_TAGS = "onlyinclude|noinclude|includeonly|ref|references|nowiki|gallery|math|syntaxhighlight|templatestyles|poem|timeline"
 
 
-@register
 class WikiMarkup(TextRule):
     """Wiki markup: `<onlyinclude>`, `<ref>`, `{{templates}}`, `[[links]]`, `'''bold'''`.
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from . import notify
+from rerank_lint.semantic import notify
 
 FILE_NAME = "embeddings.sqlite3"
 SCHEMA_VERSION = 1

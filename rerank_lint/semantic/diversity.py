@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from .index import figures_of
+from rerank_lint.semantic.index import figures_of
 
 
 @dataclass
@@ -90,7 +90,7 @@ class NearDuplicates:
         """Pairs (positions in `ids`, first < second) with their scores, ordered."""
         import numpy as np
 
-        from .search import cross_pairs, similar_pairs
+        from rerank_lint.semantic.search import cross_pairs, similar_pairs
 
         wanted = ids.tolist()
         present = set(wanted)
@@ -154,7 +154,7 @@ def query_near_duplicates(index, vectors, threshold: float):
     """Pairs of distinct queries (groups of RL402) that nearly repeat each other, and the cluster
     of each group: computed once, shared by RL601, RL607 and `stats`."""
     def compute():
-        from .search import clusters
+        from rerank_lint.semantic.search import clusters
 
         groups = index.query_groups()
         first, second, score = near_duplicate_pairs(index, groups.text, "queries", threshold)
@@ -180,7 +180,7 @@ def query_diversity(index, vectors, threshold: float) -> Diversity:
 def passage_diversity(index, vectors, threshold: float) -> Diversity:
     import numpy as np
 
-    from .search import clusters
+    from rerank_lint.semantic.search import clusters
 
     ids = index.passage_ids()
     first, second, _ = near_duplicate_pairs(index, ids, "passages", threshold)

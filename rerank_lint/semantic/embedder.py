@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from ..config import ConfigError
-from .cache import EmbeddingCache, cache_dir_for, text_key
+from rerank_lint.errors import ConfigError
+from rerank_lint.semantic.cache import EmbeddingCache, cache_dir_for, text_key
 
 if TYPE_CHECKING:
     import numpy as np

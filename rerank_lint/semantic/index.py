@@ -19,9 +19,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from ..config import ConfigError
-from ..rules.normalize import query_key
-from . import MISSING_MESSAGE, notify
+from rerank_lint.errors import ConfigError
+from rerank_lint.source.normalize import query_key
+from rerank_lint.semantic import MISSING_MESSAGE, notify
 
 if TYPE_CHECKING:
     import numpy as np
@@ -170,8 +170,8 @@ class SemanticIndex:
         (everything cached) never loads it."""
         self._probed = True
         try:
-            from .cache import text_key
-            from .embedder import warm_up
+            from rerank_lint.semantic.cache import text_key
+            from rerank_lint.semantic.embedder import warm_up
 
             embedder = self.embedder
             keys = [text_key(embedder.spec.identity, t) for t in self.table.texts[:PROBE_TEXTS]]
@@ -185,7 +185,7 @@ class SemanticIndex:
     @property
     def embedder(self):
         if self._embedder is None:
-            from .embedder import Embedder
+            from rerank_lint.semantic.embedder import Embedder
 
             self._embedder = Embedder(self.settings)
         return self._embedder

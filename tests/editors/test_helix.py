@@ -12,7 +12,7 @@ from pathlib import Path
 
 from test_emacs import readme_block
 
-from rerank_lint.config import Settings
+from rerank_lint.settings import Settings
 
 
 def test_readme_helix_setup():

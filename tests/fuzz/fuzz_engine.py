@@ -17,9 +17,9 @@ import atheris
 with atheris.instrument_imports(include=["rerank_lint"]):
     import orjson
 
-    from rerank_lint.config import Settings
-    from rerank_lint.engine import Linter
-    from rerank_lint.fixes import plan_fixes, rewrite
+    from rerank_lint.settings import Settings
+    from rerank_lint.lint.engine import Linter
+    from rerank_lint.lint.fixes import plan_fixes, rewrite
 
 # Every rule, RL407 included; a small budget so that the token rules run on short inputs.
 LINTER = Linter(Settings().merged({"select": ["RL"], "extend-select": ["RL407"], "token-budget": 16}))

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings
 from lsprotocol import types
 
-from rerank_lint.config import Settings
-from rerank_lint.engine import Linter
+from rerank_lint.settings import Settings
+from rerank_lint.lint.engine import Linter
 
 from helpers import check_only_fixed_strings as check_fixed
 from conftest import NONET, SERVER, TIMEOUT, diagnostics_for, server_env, start

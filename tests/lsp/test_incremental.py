@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rerank_lint.config import Settings
-from rerank_lint.engine import Linter
-from rerank_lint.incremental import IncrementalLinter
+from rerank_lint.settings import Settings
+from rerank_lint.lint.engine import Linter
+from rerank_lint.lint.editor import IncrementalLinter
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
 

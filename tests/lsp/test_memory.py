@@ -7,11 +7,11 @@ import gc
 import tracemalloc
 import weakref
 
-from rerank_lint.config import Settings
-from rerank_lint.engine import Linter
-from rerank_lint.server import heap
-from rerank_lint.server.convert import fragment
-from rerank_lint.server.document import TextDocument
+from rerank_lint.settings import Settings
+from rerank_lint.lint.engine import Linter
+from server import heap
+from server.convert import fragment
+from server.document import TextDocument
 
 
 def test_a_kept_fragment_costs_its_own_size_not_a_serializer_buffer():

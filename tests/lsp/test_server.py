@@ -11,8 +11,8 @@ import orjson
 import pytest
 from lsprotocol import types
 
-from rerank_lint.config import Settings
-from rerank_lint.engine import Linter
+from rerank_lint.settings import Settings
+from rerank_lint.lint.engine import Linter
 
 from helpers import run_cli
 

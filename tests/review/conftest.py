@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from helpers import clean_dataset, cohere
-from rerank_lint.cli import main
+from rerank_lint.cli.main import main
 
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "sarif-schema-2.1.0.json"
 

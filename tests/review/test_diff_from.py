@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from helpers import clean_dataset, cohere
-from rerank_lint.hooks import main as hook_main
+from hooks import main as hook_main
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

@@ -111,7 +111,8 @@ def test_no_pickle_and_no_remote_code(tmp_path):
     pytest.importorskip("sentence_transformers")
     import shutil
 
-    from rerank_lint.config import ConfigError, Settings
+    from rerank_lint.settings import Settings
+    from rerank_lint.errors import ConfigError
     from rerank_lint.semantic.embedder import load_model, resolve_model
 
     from helpers import ROOT

@@ -22,7 +22,7 @@ def test_batched_vectors_are_the_models_own(tmp_path, monkeypatch):
     pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed")
     import numpy as np
 
-    from rerank_lint.config import Settings
+    from rerank_lint.settings import Settings
     from rerank_lint.semantic.embedder import Embedder, load_model, resolve_model
 
     monkeypatch.setenv("RERANK_LINT_CACHE_DIR", str(tmp_path))

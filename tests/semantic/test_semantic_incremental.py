@@ -12,10 +12,10 @@ pytest.importorskip("sentence_transformers", reason="the semantic extra is not i
 
 from semantic_pairs import PARAPHRASES, SAME_TOPIC  # noqa: E402
 
-from rerank_lint.config import Settings  # noqa: E402
-from rerank_lint.engine import Linter  # noqa: E402
-from rerank_lint.incremental import IncrementalLinter  # noqa: E402
-from rerank_lint.semantic.incremental import SemanticSession  # noqa: E402
+from rerank_lint.settings import Settings  # noqa: E402
+from rerank_lint.lint.engine import Linter  # noqa: E402
+from rerank_lint.lint.editor import IncrementalLinter  # noqa: E402
+from rerank_lint.lint.semantic_session import SemanticSession  # noqa: E402
 
 SETTINGS = Settings(semantic=True)
 

@@ -5,8 +5,8 @@ import sys
 
 from helpers import clean_dataset, lint, settings
 
-from rerank_lint.engine import Linter
-from rerank_lint.rules import REGISTRY
+from rerank_lint.lint.engine import Linter
+from rerank_lint.rules.registry import REGISTRY
 
 RUN_CLI = ("import sys, runpy; {setup}; sys.argv = ['rerank-lint', {args}]\n"
            "try: runpy.run_module('rerank_lint', run_name='__main__')\n"

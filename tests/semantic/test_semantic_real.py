@@ -4,8 +4,8 @@ import pytest
 
 pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed: pip install -e '.[semantic]'")
 
-from rerank_lint.config import Settings  # noqa: E402
-from rerank_lint.engine import Linter  # noqa: E402
+from rerank_lint.settings import Settings  # noqa: E402
+from rerank_lint.lint.engine import Linter  # noqa: E402
 
 # The large nq and cohere files cost a minute more of embedding and add no new kind of input.
 FILES = ["bge_eedi_mined_hn.jsonl", "bge_toy_mined_hn.jsonl"]

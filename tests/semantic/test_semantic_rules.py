@@ -7,8 +7,8 @@ pytest.importorskip("sentence_transformers", reason="the semantic extra is not i
 from helpers import cohere, lint, only, run_cli  # noqa: E402
 from semantic_pairs import PARAPHRASES, SAME_TOPIC  # noqa: E402
 
-from rerank_lint.config import Settings  # noqa: E402
-from rerank_lint.engine import Linter  # noqa: E402
+from rerank_lint.settings import Settings  # noqa: E402
+from rerank_lint.lint.engine import Linter  # noqa: E402
 
 FILLER = ["What is the tallest mountain in Africa?", "How do vaccines train the immune system?",
           "Which programming language did Guido van Rossum create?", "What causes the northern lights?"]

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..diagnostics import Severity
-from ..rules.base import DatasetRule, register
-from ..rules.normalize import passage_key, query_key
-from ..paired import PairedFile, paired_file
-from .index import NO_TEXT, SemanticIndex, figures_of
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.rules.base import DatasetRule
+from rerank_lint.source.normalize import passage_key, query_key
+from rerank_lint.source.paired import PairedFile, paired_file
+from rerank_lint.semantic.index import NO_TEXT, SemanticIndex, figures_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,7 +53,6 @@ def _short(text: str, limit: int = 60) -> str:
 
 # --- queries --------------------------------------------------------------------------------
 
-@register
 class ParaphrasedQuery(SemanticRule):
     """A query that says the same as another query of the file in other words.
 
@@ -80,8 +79,8 @@ class ParaphrasedQuery(SemanticRule):
     def conclude(self, report, context, vectors):
         import numpy as np
 
-        from .diversity import query_near_duplicates
-        from .search import best_partner
+        from rerank_lint.semantic.diversity import query_near_duplicates
+        from rerank_lint.semantic.search import best_partner
 
         groups = self.index.query_groups()
         first, second, score, labels = query_near_duplicates(self.index, vectors, self.settings.paraphrase_threshold)
@@ -124,7 +123,7 @@ def negative_scores(index: SemanticIndex, vectors) -> NegativeScores:
     def compute():
         import numpy as np
 
-        from .search import group_best, row_dot
+        from rerank_lint.semantic.search import group_best, row_dot
 
         queries, neg_record, neg_slot, neg_text = [], [], [], []
         pos_record, pos_slot, pos_text = [], [], []
@@ -192,7 +191,6 @@ class NegativeRule(SemanticRule):
             report.at_value(self, record.negative_key, int(scores.slot[k]), message, related=[related])
 
 
-@register
 class EasyNegative(NegativeRule):
     """A hard negative that is not hard: far less similar to the query than its relevant passages.
 
@@ -227,7 +225,6 @@ class EasyNegative(NegativeRule):
                 int(scores.lowest_slot[k]), "the least similar relevant passage")
 
 
-@register
 class FalseNegative(NegativeRule):
     """A hard negative that probably answers the query: a false negative.
 
@@ -297,7 +294,6 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS and len(w) > 1)
 
 
-@register
 class LexicalNegative(NegativeRule):
     """A hard negative that shares the query's words but not its meaning: lexically mined.
 
@@ -371,7 +367,7 @@ class NearLeak(SemanticRule):
         return self.same(a, b) or figures_of(a) != figures_of(b)
 
     def conclude(self, report, context, vectors):
-        from .search import best_matches
+        from rerank_lint.semantic.search import best_matches
 
         side, role = paired_file(context)
         if side is None:
@@ -412,7 +408,6 @@ class NearLeak(SemanticRule):
             side.store.close()
 
 
-@register
 class QueryNearLeak(NearLeak):
     """A query of the training file that is a near-duplicate of one in its evaluation file.
 
@@ -445,7 +440,6 @@ class QueryNearLeak(NearLeak):
         return query_key(a) == query_key(b)
 
 
-@register
 class PassageNearLeak(NearLeak):
     """A relevant passage of the training file that nearly repeats one of its evaluation file.
 
@@ -503,7 +497,6 @@ class LowDiversity(SemanticRule):
                                  f"of distinct topics: {figures.effective_topics:.0f}")
 
 
-@register
 class LowQueryDiversity(LowDiversity):
     """Too many queries of the file repeat or paraphrase another one: low query diversity.
 
@@ -526,12 +519,11 @@ class LowQueryDiversity(LowDiversity):
     what = "records' queries"
 
     def figures(self, vectors):
-        from .diversity import query_diversity
+        from rerank_lint.semantic.diversity import query_diversity
 
         return query_diversity(self.index, vectors, self.settings.paraphrase_threshold)
 
 
-@register
 class LowPassageDiversity(LowDiversity):
     """Too many passages of the file nearly repeat another one: low document diversity.
 
@@ -554,6 +546,6 @@ class LowPassageDiversity(LowDiversity):
     what = "distinct passages"
 
     def figures(self, vectors):
-        from .diversity import passage_diversity
+        from rerank_lint.semantic.diversity import passage_diversity
 
         return passage_diversity(self.index, vectors, self.settings.paraphrase_threshold)

@@ -23,11 +23,12 @@ import logging
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .diagnostics import Diagnostic, Edit, Fix, LineEdit, Position, Range
-from .engine import FileContext, Linter, Reporter
-from .records import SCHEMAS, Format, Record, Schema, detect_format
-from .rules.base import GroupRule, Occurrence
-from .source import BOM, Line
+from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Fix, LineEdit, Position, Range
+from rerank_lint.diagnostics.reporter import FileContext, Reporter
+from rerank_lint.lint.engine import Linter
+from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format
+from rerank_lint.rules.base import GroupRule, Occurrence
+from rerank_lint.source.lines import BOM, Line
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 import orjson
 
-from .spans import FieldSpan, LineSpans, LiteralIndex, locate
+from rerank_lint.source.spans import FieldSpan, LineSpans, LiteralIndex, locate
 
 
 class Format(enum.Enum):

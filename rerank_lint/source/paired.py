@@ -9,9 +9,9 @@ from pathlib import Path
 
 import orjson
 
-from .records import SCHEMAS, Format, detect_format
-from .rules.normalize import passage_key, query_key
-from .source import LineStore, iter_lines
+from rerank_lint.source.records import SCHEMAS, Format, detect_format
+from rerank_lint.source.normalize import passage_key, query_key
+from rerank_lint.source.lines import LineStore, iter_lines
 
 
 class PairedFile:

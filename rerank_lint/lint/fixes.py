@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, BinaryIO, Iterable
 
 import orjson
 
-from .diagnostics import Applicability, Diagnostic, Edit, Fix, LineAction, LineEdit
-from .source import BOM, iter_lines
+from rerank_lint.diagnostics.diagnostic import Applicability, Diagnostic, Edit, Fix, LineAction, LineEdit
+from rerank_lint.source.lines import BOM, iter_lines
 
 if TYPE_CHECKING:
-    from .engine import Linter
+    from rerank_lint.lint.engine import Linter
 
 MAX_ROUNDS = 10  # per line: fixing a line again until nothing applies
 MAX_PASSES = 10  # per file: a fix can reveal a file-level one (two records become equal)

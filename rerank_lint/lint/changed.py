@@ -21,11 +21,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .diagnostics import FILE_START, Diagnostic
-from .engine import record_hash
-from .rules import REGISTRY, DatasetRule
-from .rules.source import InternalError
-from .source import iter_lines
+from rerank_lint.diagnostics.diagnostic import FILE_START, Diagnostic
+from rerank_lint.diagnostics.reporter import record_hash
+from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.rules.base import DatasetRule
+from rerank_lint.rules.file import InternalError
+from rerank_lint.source.lines import iter_lines
 
 
 class GitError(Exception):

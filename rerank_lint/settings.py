@@ -7,6 +7,8 @@ cannot exist in one place and not another. Paths in a config file are relative t
 
 from __future__ import annotations
 
+from rerank_lint.errors import ConfigError
+
 import dataclasses
 import fnmatch
 import os
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Severity
+from rerank_lint.diagnostics.diagnostic import Severity
 
 CONFIG_FILES = ("rerank-lint.toml", ".rerank-lint.toml", "pyproject.toml")
 FORMATS = ("auto", "cohere", "bge")
@@ -25,10 +27,6 @@ SIMILARITY_SETTINGS = (
     "false-negative-passage-similarity", "lexical-negative-overlap", "lexical-negative-similarity",
     "leak-similarity", "max-near-duplicate-share",
 )
-
-
-class ConfigError(Exception):
-    """A configuration that cannot be used; the message names the file and the key."""
 
 
 @dataclass
@@ -92,7 +90,7 @@ class Settings:
 
     # ------------------------------------------------------------------------------
     def enabled(self, code: str) -> bool:
-        from .rules import REGISTRY
+        from rerank_lint.rules.registry import REGISTRY
 
         selectors = self.select + self.extend_select
         if REGISTRY[code].explicit_only:
@@ -190,7 +188,7 @@ def _validate(raw: dict[str, Any], where: str, source: Path | None) -> dict[str,
 
 
 def _check_value(name: str, key: str, value: Any, origin: str, source: Path | None) -> Any:
-    from .rules import REGISTRY
+    from rerank_lint.rules.registry import REGISTRY
 
     def fail(expected: str) -> ConfigError:
         return ConfigError(f"setting `{name}`{origin} must be {expected}, got {value!r}")

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..diagnostics import Diagnostic
-from ..engine import Linter, Reporter
-from ..records import Record, Schema
-from .index import SemanticIndex
+from rerank_lint.diagnostics.diagnostic import Diagnostic
+from rerank_lint.diagnostics.reporter import Reporter
+from rerank_lint.lint.engine import Linter
+from rerank_lint.source.records import Record, Schema
+from rerank_lint.semantic.index import SemanticIndex
 
 
 class SnapshotStore:

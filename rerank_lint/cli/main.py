@@ -14,21 +14,18 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
-from .config import ConfigError, Settings, settings_for
-from .diagnostics import Severity
-from .source import display_path
-from .tokens import TokenizerError
+from rerank_lint import __version__
+from rerank_lint.settings import Settings, settings_for
+from rerank_lint.errors import ConfigError, UsageError
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.source.lines import display_path
+from rerank_lint.errors import TokenizerError
 
 DATASET_SUFFIXES = (".jsonl", ".ndjson")
 
 
-class UsageError(Exception):
-    pass
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from .output import FORMATS
+    from rerank_lint.output import FORMATS
 
     parser = argparse.ArgumentParser(prog="rerank-lint", description="Lint rerank fine-tuning data (Cohere and FlagEmbedding/BGE JSONL).")
     parser.add_argument("--version", action="version", version=f"rerank-lint {__version__}")
@@ -118,15 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rule":
             return run_rule(args)
         if args.command == "stats":
-            from .stats import run_stats
+            from rerank_lint.cli.stats import run_stats
 
             return run_stats(args)
         if args.command == "report":
-            from .report import run_report
+            from rerank_lint.report import run_report
 
             return run_report(args)
         if args.command == "server":
-            from .server import main as server_main
+            from server import main as server_main
 
             return server_main(config=args.config)
         parser.print_help()
@@ -168,7 +165,8 @@ def cli_overrides(args) -> dict:
 
 
 def file_settings(path: Path, args) -> Settings:
-    from .tokens import TokenizerError, check_tokenizer
+    from rerank_lint.trainers.tokens import check_tokenizer
+    from rerank_lint.errors import TokenizerError
 
     settings = settings_for(path, getattr(args, "config", None)).for_file(path)
     overrides = cli_overrides(args)
@@ -202,9 +200,9 @@ def run_check(args) -> int:
     # counting; the cyclic collector's full passes over the growing indexes are pure overhead
     # (as mypy does, collect far less often).
     gc.set_threshold(100_000, 50, 100)
-    from .baseline import DEFAULT_NAME, Baseline, BaselineError
-    from .engine import Linter
-    from .output import Summary, get_formatter
+    from rerank_lint.lint.baseline import DEFAULT_NAME, Baseline, BaselineError
+    from rerank_lint.lint.engine import Linter
+    from rerank_lint.output import Summary, get_formatter
 
     if not args.paths:
         raise UsageError("no paths given (try: rerank-lint check train.jsonl)")
@@ -226,7 +224,7 @@ def run_check(args) -> int:
         train_path = None if args.eval else settings.train_for(path)
         linter = Linter(settings, stop_on_config_error=True)
         if any(rule.semantic for rule in linter.dataset_rules):
-            from .semantic.embedder import resolve_model
+            from rerank_lint.semantic.embedder import resolve_model
 
             resolve_model(settings)  # a missing model is a configuration error: say it before checking
         context = {"eval_path": eval_path, "train_path": train_path}
@@ -299,7 +297,7 @@ def run_check(args) -> int:
 
 
 def _changed_records(ref: str, path: Path, display: str):
-    from .changed import ChangedRecords, GitError
+    from rerank_lint.lint.changed import ChangedRecords, GitError
 
     try:
         return ChangedRecords.since(ref, path, display)
@@ -309,7 +307,7 @@ def _changed_records(ref: str, path: Path, display: str):
 
 def _fix_file(path: Path, display: str, linter, context, args) -> tuple[int, list[str]]:
     """Apply (or, with --diff, show) the fixes of one file. Returns the count and diff text."""
-    from .fixes import fix_diff, fix_path
+    from rerank_lint.lint.fixes import fix_diff, fix_path
 
     if args.diff:
         fixed, diff = fix_diff(path, display, linter, context, args.unsafe_fixes)
@@ -325,7 +323,7 @@ def rule_text(cls) -> str:
 
 
 def run_rule(args) -> int:
-    from .rules import REGISTRY
+    from rerank_lint.rules.registry import REGISTRY
 
     if args.all:
         print("\n".join(rule_text(REGISTRY[c]) for c in sorted(REGISTRY)))

@@ -1,10 +1,9 @@
 """RL0xx: the bytes and lines of the file. Found by the reader and parser (engine.py)."""
 
-from ..diagnostics import Applicability, Severity
-from .base import SourceRule, register
+from rerank_lint.diagnostics.diagnostic import Applicability, Severity
+from rerank_lint.rules.base import SourceRule
 
 
-@register
 class InternalError(SourceRule):
     """A rule failed on this record.
 
@@ -20,7 +19,6 @@ class InternalError(SourceRule):
     summary = "a rule failed on this record"
 
 
-@register
 class InvalidJson(SourceRule):
     """A line that is not valid JSON.
 
@@ -40,7 +38,6 @@ class InvalidJson(SourceRule):
     summary = "the line is not valid JSON"
 
 
-@register
 class NotAnObject(SourceRule):
     """A line that is valid JSON but not an object.
 
@@ -59,7 +56,6 @@ class NotAnObject(SourceRule):
     summary = "the line is JSON but not an object"
 
 
-@register
 class InvalidUtf8(SourceRule):
     """Bytes that are not valid UTF-8.
 
@@ -78,7 +74,6 @@ class InvalidUtf8(SourceRule):
     summary = "the line holds bytes that are not UTF-8"
 
 
-@register
 class ByteOrderMark(SourceRule):
     """The file starts with a UTF-8 byte order mark (BOM).
 
@@ -95,7 +90,6 @@ class ByteOrderMark(SourceRule):
     fix = Applicability.SAFE
 
 
-@register
 class CrlfLineEnding(SourceRule):
     """Lines that end with CRLF (`\\r\\n`) instead of LF.
 
@@ -112,7 +106,6 @@ class CrlfLineEnding(SourceRule):
     fix = Applicability.SAFE
 
 
-@register
 class BlankLine(SourceRule):
     """A blank line between records.
 
@@ -129,7 +122,6 @@ class BlankLine(SourceRule):
     fix = Applicability.SAFE
 
 
-@register
 class MissingFinalNewline(SourceRule):
     """The last record has no newline after it.
 
@@ -146,7 +138,6 @@ class MissingFinalNewline(SourceRule):
     fix = Applicability.SAFE
 
 
-@register
 class NulByte(SourceRule):
     """A raw NUL byte (0x00) in a line.
 
@@ -163,7 +154,6 @@ class NulByte(SourceRule):
     summary = "a NUL byte in the line"
 
 
-@register
 class BinaryFile(SourceRule):
     """The file is not text.
 
@@ -179,7 +169,6 @@ class BinaryFile(SourceRule):
     summary = "the file is binary, not JSONL"
 
 
-@register
 class DuplicateKey(SourceRule):
     """The same key twice in one record.
 
@@ -195,7 +184,6 @@ class DuplicateKey(SourceRule):
     summary = "a key appears twice in one record"
 
 
-@register
 class EmptyFile(SourceRule):
     """The file holds no records.
 

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from .diagnostics import Diagnostic
+from rerank_lint.diagnostics.diagnostic import Diagnostic
 
 VERSION = 1
 DEFAULT_NAME = "rerank-lint-baseline.json"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 
-from .tokens import TokenizerError
+from rerank_lint.errors import TokenizerError
 
 
 def percentile(sorted_values: list[int], q: float) -> int:
@@ -20,7 +20,7 @@ def percentile(sorted_values: list[int], q: float) -> int:
 
 
 def dataset_stats(path: Path, settings) -> dict:
-    from .engine import Linter
+    from rerank_lint.lint.engine import Linter
 
     linter = Linter(settings, only=lambda cls: False)  # records only: no rule runs
     semantic = semantic_index(settings)
@@ -42,7 +42,7 @@ def dataset_stats(path: Path, settings) -> dict:
         records += 1
         fmt = fmt or record.schema.format.value
         if tokenizer is None:
-            from .tokens import load_tokenizer
+            from rerank_lint.trainers.tokens import load_tokenizer
 
             tokenizer = load_tokenizer(settings.tokenizer, settings.root)
         query = record.query or ""
@@ -81,17 +81,17 @@ def dataset_stats(path: Path, settings) -> dict:
 
 def semantic_index(settings):
     """With `--semantic` (and the extra installed), the index that diversity figures need."""
-    from .semantic import usable
+    from rerank_lint.semantic import usable
 
     if not usable(settings):
         return None
-    from .semantic.index import SemanticIndex
+    from rerank_lint.semantic.index import SemanticIndex
 
     return SemanticIndex(settings)
 
 
 def _diversity(index, settings) -> dict | None:
-    from .semantic.diversity import figures
+    from rerank_lint.semantic.diversity import figures
 
     return figures(index, settings)
 
@@ -124,7 +124,8 @@ def format_stats(s: dict) -> str:
 
 
 def run_stats(args) -> int:
-    from .cli import UsageError, expand_paths, file_settings
+    from rerank_lint.cli.main import expand_paths, file_settings
+    from rerank_lint.errors import UsageError
 
     results = []
     for path in expand_paths(args.paths):

@@ -1,11 +1,11 @@
 """The rule reference (docs/rules.md), written from the rules' own docs so it cannot drift.
 
-    python -m rerank_lint.docs > docs/rules.md
+    python -m rerank_lint.rules.docs > docs/rules.md
 """
 
 from __future__ import annotations
 
-from .rules import REGISTRY
+from rerank_lint.rules.registry import REGISTRY
 
 _CATEGORIES = {
     "RL0": "The file and its lines",
@@ -21,7 +21,7 @@ _CATEGORIES = {
 def rules_markdown() -> str:
     out = [
         "# Rules\n",
-        "Every rule of rerank-lint, generated from the rules' own docs (`python -m rerank_lint.docs`).",
+        "Every rule of rerank-lint, generated from the rules' own docs (`python -m rerank_lint.rules.docs`).",
         "`rerank-lint rule CODE` prints the same text. Fix: *safe* fixes are applied by `--fix`,",
         "*unsafe* ones only with `--fix --unsafe-fixes` (as in ruff).\n",
         "| code | name | severity | fix | what |",

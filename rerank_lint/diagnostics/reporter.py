@@ -1,0 +1,230 @@
+"""How a rule reports: a finding becomes a `Diagnostic` with an exact range and, where the rule
+offers one, a fix. `FileContext` is what a rule may know about the file beyond the current record.
+
+Rules receive a `Reporter`; they never build ranges or edits themselves, so every front end gets
+the same positions (bytes, characters, UTF-16) and fixes that touch only the bytes they fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+import orjson
+
+from rerank_lint.diagnostics.diagnostic import (
+    FILE_START,
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    LineAction,
+    LineEdit,
+    LineIndex,
+    Range,
+    Related,
+)
+from rerank_lint.source.lines import LineStore
+from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format
+from rerank_lint.source.spans import locate
+from rerank_lint.trainers.tokens import LazyTokenizer
+
+if TYPE_CHECKING:  # settings know the rule table; the reporter only carries them to the rules
+    from rerank_lint.rules.base import Rule
+    from rerank_lint.settings import Settings
+
+
+@dataclass
+class FileContext:
+    """What the rules may know about the file being checked, beyond the current record."""
+
+    path: str
+    settings: Settings
+    store: LineStore
+    tokenizer: LazyTokenizer
+    size: int | None = None
+    schema: Schema | None = None  # the file's format, once known
+    lines: int = 0
+    records: int = 0
+    # Set by the CLI or server when the file is one side of a train/eval pair.
+    eval_path: Path | None = None
+    train_path: Path | None = None
+    counterpart: object | None = None  # an index of the other side, built by the testset rules
+    extras: dict = field(default_factory=dict)
+
+
+class Reporter:
+    """Turns a rule's findings into diagnostics with exact ranges and fixes for one line."""
+
+    def __init__(self, context: FileContext, severities: dict[str, object]):
+        self.context = context
+        self.items: list[Diagnostic] = []
+        self._severities = severities
+        self.line = 0
+        self.content = b""
+        self.record: Record | None = None
+        self._record_key: str | None = None
+        self._line_index: LineIndex | None = None
+
+    def bind(self, line: int, content: bytes, record: Record | None) -> None:
+        self.line, self.content, self.record = line, content, record
+        self._record_key = None
+        self._line_index = None
+        self.items = []
+
+    @property
+    def line_index(self) -> LineIndex:
+        # Built once per line with diagnostics: columns for many diagnostics on a long line.
+        if self._line_index is None:
+            self._line_index = LineIndex(self.content)
+        return self._line_index
+
+    @property
+    def record_key(self) -> str:
+        if self._record_key is None:
+            self._record_key = record_hash(self.content)
+        return self._record_key
+
+    # --- where --------------------------------------------------------------------------
+
+    def emit(self, rule: Rule | type[Rule], message: str, range_: Range, fix: Fix | None = None,
+             related: Iterable[Related] = (), record_key: str | None = None) -> Diagnostic:
+        diagnostic = Diagnostic(
+            rule.code, rule.name, self._severities[rule.code], message, self.context.path, range_, fix,
+            list(related), record_key,
+        )
+        self.items.append(diagnostic)
+        return diagnostic
+
+    def at_bytes(self, rule, start: int, end: int, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        return self.emit(rule, message, self.line_index.range(self.line, start, end), fix, related, self.record_key)
+
+    def at_text(self, rule, key: str, index: int | None, start: int, end: int, message: str,
+                fix: Fix | None = None, related=()) -> Diagnostic:
+        b_start, b_end = self.record.text_bytes(key, index, start, end)
+        return self.at_bytes(rule, b_start, b_end, message, fix, related)
+
+    def at_value(self, rule, key: str, index: int | None, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        start, end = self.record.value_bytes(key, index)
+        return self.at_bytes(rule, start, end, message, fix, related)
+
+    def at_key(self, rule, key: str, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        start, end = self.record.key_bytes(key)
+        return self.at_bytes(rule, start, end, message, fix, related)
+
+    def at_record(self, rule, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+        return self.at_bytes(rule, 0, len(self.content), message, fix, related)
+
+    def at_file(self, rule, message: str, related=()) -> Diagnostic:
+        return self.emit(rule, message, FILE_START, None, related, None)
+
+    def rebind(self, line: int) -> bool:
+        """Point the reporter at an earlier line of the file (for conclusions drawn at the end,
+        such as near-duplicate clusters), re-reading it from the source. False if it is gone."""
+        content = self.context.store.content(line)
+        try:
+            data = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            return False
+        if not isinstance(data, dict):
+            return False
+        detected = detect_format(data)
+        schema = SCHEMAS[detected] if detected else (self.context.schema or SCHEMAS[Format.COHERE])
+        items = self.items
+        self.bind(line, content, Record(line, content, data, schema))
+        self.items = items  # keep accumulating into the same list
+        return True
+
+    def related_value(self, line: int, key: str, index: int | None, message: str, path: str | None = None,
+                      content: bytes | None = None) -> Related:
+        """A place on an earlier line (or another file when `content` is given)."""
+        if content is None and line == self.line and self.record is not None:
+            content, spans = self.content, self.record.spans  # the reported line's own: already located
+        else:
+            if content is None:
+                content = self.context.store.content(line)
+            spans = locate(content)
+        start, end = 0, len(content)
+        if spans is not None:
+            span = spans.field(key)
+            if span is not None:
+                start, end = span.value_start, span.value_end
+                if index is not None and index < len(span.elements):
+                    start, end = span.elements[index]
+        return Related(path or self.context.path, Range.in_line(line, content, start, end), message)
+
+    # --- fixes --------------------------------------------------------------------------
+
+    def text_fix(self, key: str, index: int | None, start: int, end: int, replacement: str,
+                 description: str, applicability: Applicability = Applicability.SAFE) -> Fix:
+        b_start, b_end = self.record.text_bytes(key, index, start, end)
+        return Fix(description, (Edit(self.line, b_start, b_end, json_string_body(replacement)),), applicability)
+
+    def remove_elements_fix(self, key: str, indexes: list[int], description: str,
+                            applicability: Applicability = Applicability.SAFE) -> Fix | None:
+        """Remove list elements; in BGE files the matching `*_scores` elements go too."""
+        record = self.record
+        keys = [key]
+        paired = {"pos": "pos_scores", "neg": "neg_scores"}.get(key) if record.schema.format is Format.BGE else None
+        if paired and isinstance(record.data.get(paired), list):
+            keys.append(paired)
+        edits = []
+        for k in keys:
+            for start, end in removal_spans(record, k, indexes):
+                edits.append(Edit(self.line, start, end, b""))
+        if not edits:
+            return None
+        return Fix(description, tuple(edits), applicability)
+
+    def delete_line_fix(self, description: str, applicability: Applicability = Applicability.UNSAFE) -> Fix:
+        return Fix(description, (LineEdit(self.line, LineAction.DELETE),), applicability)
+
+
+def removal_spans(record: Record, key: str, indexes: list[int]) -> list[tuple[int, int]]:
+    """Byte spans that remove the given elements of a list and their commas, as one edit set."""
+    span = record.field_span(key)
+    if span is None:
+        return []
+    elements = span.elements
+    drop = sorted({i for i in indexes if i < len(elements)})
+    if not drop:
+        return []
+    keep = [i for i in range(len(elements)) if i not in set(drop)]
+    if not keep:
+        # Everything goes: empty the list between its brackets.
+        return [(span.value_start + 1, span.value_end - 1)]
+    spans = []
+    for i in drop:
+        later_kept = [k for k in keep if k > i]
+        if later_kept or any(k > i for k in drop):
+            # Remove the element up to the start of the next element.
+            nxt = i + 1
+            spans.append((elements[i][0], elements[nxt][0]))
+        else:
+            # The last elements: remove from the end of the previous kept element.
+            prev = max(k for k in keep if k < i)
+            start = elements[prev][1]
+            spans.append((start, elements[i][1]))
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def json_string_body(text: str) -> bytes:
+    """`text` as it must appear between the quotes of a JSON string."""
+    return orjson.dumps(text)[1:-1]
+
+
+def record_hash(content: bytes) -> str:
+    return hashlib.blake2b(content.strip(), digest_size=8).hexdigest()
