@@ -25,5 +25,5 @@ def no_network(monkeypatch):
 @pytest.fixture
 def real_data() -> Path:
     if not REAL_DATA.is_dir():
-        pytest.skip(f"real datasets not found at {REAL_DATA} (they live in the project's shared/ folder)")
+        pytest.skip(f"real datasets not found at {REAL_DATA} (set RERANK_LINT_REAL_DATA to the folder; by default they are ../shared/data/real beside the checkout)")
     return REAL_DATA

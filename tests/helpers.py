@@ -13,7 +13,8 @@ from rerank_lint.settings import Settings
 from rerank_lint.lint.engine import Linter
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_DATA = ROOT.parent / "shared" / "data" / "real"
+# The real datasets: $RERANK_LINT_REAL_DATA, else ../shared/data/real beside the checkout.
+REAL_DATA = Path(os.environ.get("RERANK_LINT_REAL_DATA") or ROOT.parent / "shared" / "data" / "real")
 
 
 def settings(**overrides) -> Settings:

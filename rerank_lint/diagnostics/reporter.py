@@ -27,7 +27,7 @@ from rerank_lint.diagnostics.diagnostic import (
     Related,
 )
 from rerank_lint.source.lines import LineStore
-from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format
+from rerank_lint.source.records import Format, Record, Schema, schema_for
 from rerank_lint.source.spans import locate
 from rerank_lint.trainers.tokens import LazyTokenizer
 
@@ -46,6 +46,7 @@ class FileContext:
     tokenizer: LazyTokenizer
     size: int | None = None
     schema: Schema | None = None  # the file's format, once known
+    forced: Schema | None = None  # the configured format (`format`, `--input-format`), if not auto
     lines: int = 0
     records: int = 0
     # Set by the CLI or server when the file is one side of a train/eval pair.
@@ -130,8 +131,7 @@ class Reporter:
             return False
         if not isinstance(data, dict):
             return False
-        detected = detect_format(data)
-        schema = SCHEMAS[detected] if detected else (self.context.schema or SCHEMAS[Format.COHERE])
+        schema = schema_for(data, self.context.forced, self.context.schema)
         items = self.items
         self.bind(line, content, Record(line, content, data, schema))
         self.items = items  # keep accumulating into the same list

@@ -99,8 +99,7 @@ class IncrementalLinter:
         # Dataset rules that keep state across records: replayed over the kept records.
         self.replayed_rules = [r for r in dataset_rules if not isinstance(r, GroupRule) and not r.record_local]
         self.reporter = Reporter(self.context, linter.severities)
-        for rule in self.local_rules:
-            linter._guard(rule, rule.start, self.reporter, self.context)
+        linter.start_rules(self.local_rules, self.reporter, self.context)
         self.groups: list[dict[object, _Group]] = [{} for _ in self.group_rules]
         self.conflicted: list[set[object]] = [set() for _ in self.group_rules]
         self._conflict_cache: dict[tuple[int, object], tuple[tuple, list[Diagnostic]]] = {}
@@ -214,7 +213,7 @@ class IncrementalLinter:
             keys: list[tuple[object, object]] = []
             # As in the streaming engine, a rule that raises reports an internal error here.
             self.reporter.bind(state.index, state.line.content, record)
-            self.linter._guard(rule, lambda: keys.extend(rule.group_keys(record)), self.reporter)
+            self.linter.guard(rule, lambda: keys.extend(rule.group_keys(record)), self.reporter)
             state.diagnostics = state.diagnostics + self.reporter.items if self.reporter.items else state.diagnostics
             state.keys.append(keys)
             groups = self.groups[g]
@@ -264,7 +263,7 @@ class IncrementalLinter:
         for state, payload in occurrences[1:]:
             later = Occurrence(state.index, payload)
             reporter.bind(state.index, state.line.content, state.record)
-            self.linter._guard(rule, self._report_if_conflict, reporter, rule, state.record, first, later)
+            self.linter.guard(rule, self._report_if_conflict, reporter, rule, state.record, first, later)
             found += reporter.items
         self._conflict_cache[(g, key)] = (signature, found)
         return found
@@ -294,10 +293,9 @@ class IncrementalLinter:
         items += self._whole_file_scan()
         reporter.bind(0, b"", None)
         for g, rule in enumerate(self.group_rules):
-            linter._guard(rule, rule.summarize, reporter, reporter, context, len(self.groups[g]))
-        for rule in self.local_rules:
-            linter._guard(rule, rule.finish, reporter, reporter, context)
+            linter.guard(rule, rule.summarize, reporter, reporter, context, len(self.groups[g]))
         items += reporter.items
+        items += linter.finish_rules(self.local_rules, reporter, context)
         items += self._replay()
         return items
 
@@ -315,10 +313,10 @@ class IncrementalLinter:
             if state.blank:
                 run.append(self._current_line(state))
             elif run:
-                items += linter._blank_lines(run, reporter)
+                items += linter.blank_lines(run, reporter)
                 run = []
         if run:
-            items += linter._blank_lines(run, reporter)
+            items += linter.blank_lines(run, reporter)
         if self.states:
             last = self._current_line(self.states[-1])
         return items + linter.source_conclusions(last, crlf, self.context, reporter)
@@ -333,19 +331,14 @@ class IncrementalLinter:
             return []
         linter, reporter, context = self.linter, self.reporter, self.context
         items: list[Diagnostic] = []
-        for rule in self.replayed_rules:
-            linter._guard(rule, rule.start, reporter, context)
+        observers = linter.start_rules(self.replayed_rules, reporter, context)
         for state in self.states:
             if state.record is None:
                 continue
             reporter.bind(state.index, state.line.content, state.record)
-            for rule in self.replayed_rules:
-                linter._guard(rule, rule.observe, reporter, state.record, reporter)
+            linter.observe(observers, state.record, reporter)
             items += [shift(d, state.index - state.record.line) for d in reporter.items]
-        reporter.bind(0, b"", None)
-        for rule in self.replayed_rules:
-            linter._guard(rule, rule.finish, reporter, reporter, context)
-        return items + reporter.items
+        return items + linter.finish_rules(self.replayed_rules, reporter, context)
 
     def diagnostics(self) -> list[Diagnostic]:
         """All diagnostics at the current line numbers, as `Linter.check_bytes` would give them."""

@@ -26,7 +26,7 @@ from rerank_lint.diagnostics.diagnostic import (
     position_in_line,
 )
 from rerank_lint.diagnostics.reporter import FileContext, Reporter
-from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format
+from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format, schema_for
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.rules.base import DatasetRule, RecordRule, Rule, TextRule
 from rerank_lint.rules import file as src
@@ -127,7 +127,7 @@ class Linter:
                      eval_path: Path | None = None, train_path: Path | None = None) -> FileContext:
         settings = self.settings
         return FileContext(display, settings, store, LazyTokenizer(settings.tokenizer, settings.root), size,
-                           schema=self.forced_schema, eval_path=eval_path, train_path=train_path)
+                           schema=self.forced_schema, forced=self.forced_schema, eval_path=eval_path, train_path=train_path)
 
     def check_line(self, line: Line, context: FileContext, observers: Iterable[DatasetRule] = ()) -> LineResult:
         """The per-line part of the loop for one line, as an editor re-runs it when the line changes:
@@ -148,8 +148,7 @@ class Linter:
         if record is not None:
             reporter.record = record
             self._check_record(record, reporter)
-            for rule in observers:
-                self._guard(rule, rule.observe, reporter, record, reporter)
+            self.observe(observers, record, reporter)
         if len(reporter.items) > 1:
             reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
         return record
@@ -166,7 +165,7 @@ class Linter:
             return
         # A rule whose start() returns False has nothing to observe in this file (no paired
         # file, a file-level check only): it is not called for every record.
-        observers = [rule for rule in self.dataset_rules if self._guard(rule, rule.start, reporter, context) is not False]
+        observers = self.start_rules(self.dataset_rules, reporter, context)
         blank_run: list[Line] = []
         crlf_lines: list[int] = []
         last: Line | None = None
@@ -183,7 +182,7 @@ class Linter:
                 yield LineResult(line, reporter.items)
                 continue
             if blank_run:
-                yield LineResult(None, self._blank_lines(blank_run, reporter))
+                yield LineResult(None, self.blank_lines(blank_run, reporter))
                 reporter.bind(line.number, line.content, None)
                 blank_run = []
             record = self._check_line_content(line, reporter, context, forced, observers)
@@ -191,12 +190,9 @@ class Linter:
                 context.records += 1
             yield LineResult(line, reporter.items, record)
         if blank_run:
-            yield LineResult(None, self._blank_lines(blank_run, reporter))
+            yield LineResult(None, self.blank_lines(blank_run, reporter))
         end_items = self.source_conclusions(last, crlf_lines, context, reporter)
-        reporter.bind(0, b"", None)
-        for rule in self.dataset_rules:
-            self._guard(rule, rule.finish, reporter, reporter, context)
-        end_items += reporter.items
+        end_items += self.finish_rules(self.dataset_rules, reporter, context)
         yield LineResult(None, end_items)
 
     def source_conclusions(self, last: Line | None, crlf_lines: list[int], context: FileContext,
@@ -231,7 +227,7 @@ class Linter:
             reporter.emit(src.ByteOrderMark, "the file starts with a UTF-8 byte order mark; most JSONL readers fail on it",
                           Range.in_line(0, line.content, 0, 0), Fix("remove the byte order mark", (LineEdit(0, LineAction.STRIP_BOM),)))
 
-    def _blank_lines(self, run: list[Line], reporter: Reporter) -> list[Diagnostic]:
+    def blank_lines(self, run: list[Line], reporter: Reporter) -> list[Diagnostic]:
         if not self.is_on(src.BlankLine):
             return []
         first, last = run[0], run[-1]
@@ -255,10 +251,11 @@ class Linter:
                 kind = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(type(data), "null")
                 reporter.at_bytes(src.NotAnObject, 0, len(content), f"each line must be a JSON object, this one is {kind}")
             return None
-        detected = detect_format(data)
-        if context.schema is None and detected is not None:
-            context.schema = SCHEMAS[detected]
-        schema = forced or (SCHEMAS[detected] if detected else context.schema) or SCHEMAS[Format.COHERE]
+        if context.schema is None:
+            detected = detect_format(data)
+            if detected is not None:
+                context.schema = SCHEMAS[detected]
+        schema = schema_for(data, forced, context.schema)
         record = Record(line.number, content, data, schema)
         if self.is_on(src.DuplicateKey):
             self._duplicate_keys(record, reporter)
@@ -341,7 +338,23 @@ class Linter:
             self._text_cache[text] = hits
         return hits
 
-    def _guard(self, rule: Rule, method, reporter: Reporter, *args):
+    def start_rules(self, rules: Iterable[DatasetRule], reporter: Reporter, context: FileContext) -> list[DatasetRule]:
+        """Start each dataset rule on a file; the rules that have something to observe in it
+        (a rule whose `start` returns False is not called for every record)."""
+        return [rule for rule in rules if self.guard(rule, rule.start, reporter, context) is not False]
+
+    def observe(self, rules: Iterable[DatasetRule], record: Record, reporter: Reporter) -> None:
+        for rule in rules:
+            self.guard(rule, rule.observe, reporter, record, reporter)
+
+    def finish_rules(self, rules: Iterable[DatasetRule], reporter: Reporter, context: FileContext) -> list[Diagnostic]:
+        """The file-level conclusions of the rules, at the end of a file."""
+        reporter.bind(0, b"", None)
+        for rule in rules:
+            self.guard(rule, rule.finish, reporter, reporter, context)
+        return reporter.items
+
+    def guard(self, rule: Rule, method, reporter: Reporter, *args):
         # A rule that raises must not take the whole check down with it; it becomes a
         # diagnostic of its own so that the failure is visible, not silent.
         try:
@@ -360,7 +373,8 @@ class Linter:
 
     def record_fixes(self, number: int, content: bytes, schema: Schema | None) -> list[Fix]:
         """Fixes that the per-record rules offer for one line, for the fix loop."""
-        context = FileContext("<fix>", self.settings, LineStore(lambda: None), LazyTokenizer(self.settings.tokenizer, self.settings.root))
+        context = self.file_context("<fix>", LineStore(lambda: None))
+        context.schema = self.forced_schema or schema
         reporter = Reporter(context, self.severities)
         reporter.bind(number, content, None)
         try:
@@ -369,8 +383,7 @@ class Linter:
             return []
         if not isinstance(data, dict):
             return []
-        detected = detect_format(data)
-        record = Record(number, content, data, SCHEMAS[detected] if detected else (schema or SCHEMAS[Format.COHERE]))
+        record = Record(number, content, data, schema_for(data, context.forced, context.schema))
         reporter.record = record
         self._check_record(record, reporter)
         return [d.fix for d in reporter.items if d.fix is not None]

@@ -66,13 +66,10 @@ class SemanticSession:
         context.counterpart = self.counterpart
         context.extras["semantic"] = self.index
         reporter = Reporter(context, linter.severities)
-        for rule in linter.dataset_rules:
-            linter._guard(rule, rule.start, reporter, context)
-        reporter.bind(0, b"", None)
-        for rule in linter.dataset_rules:
-            linter._guard(rule, rule.finish, reporter, reporter, context)
+        linter.start_rules(linter.dataset_rules, reporter, context)
+        found = linter.finish_rules(linter.dataset_rules, reporter, context)
         self.counterpart = context.counterpart
-        return reporter.items
+        return found
 
     def nearest_query(self, query: str) -> tuple[int, str, float] | None:
         """The most similar other query of the last `check` (another group of RL402, so not a

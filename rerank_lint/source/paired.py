@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 
-from rerank_lint.source.records import SCHEMAS, Format, detect_format
+from rerank_lint.source.records import schema_for
 from rerank_lint.source.normalize import passage_key, query_key
 from rerank_lint.source.lines import LineStore, iter_lines
 
@@ -36,7 +36,7 @@ class PairedFile:
                 query = data.get("query")
                 if isinstance(query, str) and query.strip():
                     self.queries.setdefault(query, line.number)
-                schema = SCHEMAS[detect_format(data) or Format.COHERE]
+                schema = schema_for(data)
                 for key in (schema.relevant_key, schema.negative_key):
                     value = data.get(key)
                     for index, text in enumerate(value if isinstance(value, list) else ()):

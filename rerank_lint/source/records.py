@@ -56,6 +56,18 @@ def detect_format(data: dict) -> Format | None:
     return None
 
 
+def schema_for(data: dict, forced: "Schema | None" = None, file_schema: "Schema | None" = None) -> "Schema":
+    """The one answer to "which schema reads this record", for every front end: the configured
+    format when one is set (`--input-format`), else what the record's own keys say, else the
+    file's format (that of its first record with format keys), else Cohere's."""
+    if forced is not None:
+        return forced
+    detected = detect_format(data)
+    if detected is not None:
+        return SCHEMAS[detected]
+    return file_schema or SCHEMAS[Format.COHERE]
+
+
 class TextRef(NamedTuple):
     """One text of a record: where it sits (key and list index) and what role it plays.
     (A NamedTuple: several are made per record, and tuples are the cheapest to build.)"""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
@@ -11,7 +10,9 @@ from rerank_lint.settings import Settings
 from rerank_lint.lint.engine import Linter
 from rerank_lint.lint.editor import IncrementalLinter
 
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
+from helpers import REAL_DATA
+
+REAL = REAL_DATA
 
 
 def comparable(diagnostics):
