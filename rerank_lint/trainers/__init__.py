@@ -1,0 +1,1 @@
+"""What each trainer reads, how it tokenizes and where it cuts."""
