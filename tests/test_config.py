@@ -1,5 +1,7 @@
 """Configuration: discovery, validation with the key named, selection, severities, per-file."""
 
+from pathlib import Path
+
 import pytest
 
 from rerank_lint.settings import Settings, find_config, load_config, settings_for
@@ -115,3 +117,19 @@ def test_a_tokenizer_that_cannot_load_offline_is_one_clear_error(tmp_path, token
     result = run_cli("check", "t.jsonl", "--tokenizer", tokenizer, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr.decode() and b"RL000" not in result.stdout
+
+
+def test_readme_settings_table_is_generated_from_the_settings():
+    from rerank_lint.settings import settings_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start, end = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
+    table = readme[readme.index(start) + len(start):readme.index(end)]
+    assert table == settings_table(), "regenerate the README's settings table from rerank_lint.settings.settings_table()"
+
+
+def test_every_setting_has_a_check_and_a_doc():
+    from rerank_lint.settings import setting_fields
+
+    for key, f in setting_fields().items():
+        assert callable(f.metadata.get("check")) and f.metadata.get("doc"), key
