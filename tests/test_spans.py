@@ -1,11 +1,13 @@
 """Exact source spans: every range maps back to the exact bytes it names, escapes included."""
 
 import orjson
+
+from rerank_lint.diagnostics.reporter import removal_spans
 import pytest
 
 from rerank_lint.diagnostics.diagnostic import position_in_line
 from rerank_lint.source.records import COHERE, Record
-from rerank_lint.source.spans import char_to_byte, locate
+from rerank_lint.source.spans import LiteralIndex, locate
 
 from helpers import lint, only, slice_bytes
 
@@ -44,7 +46,8 @@ def test_char_to_byte_maps_every_character(value, ensure_ascii):
     literal = json.dumps(value, ensure_ascii=ensure_ascii).encode()
     for i in range(len(value) + 1):
         for j in range(i, len(value) + 1):
-            start, end = char_to_byte(literal, i), char_to_byte(literal, j)
+            index = LiteralIndex(literal)
+            start, end = index.byte_of(i), index.byte_of(j)
             assert json.loads(b'"' + literal[start:end] + b'"') == value[i:j]
 
 
@@ -74,7 +77,7 @@ def test_record_text_bytes_and_element_removal():
     record = Record(0, content, orjson.loads(content), COHERE)
     start, end = record.text_bytes("hard_negatives", 1, 0, 1)
     assert content[start:end] == b"b"
-    s, e = record.element_removal("hard_negatives", 1)
+    (s, e), = removal_spans(record, "hard_negatives", [1])
     assert orjson.loads(content[:s] + content[e:])["hard_negatives"] == ["a", "c"]
-    s, e = record.element_removal("hard_negatives", 2)
+    (s, e), = removal_spans(record, "hard_negatives", [2])
     assert orjson.loads(content[:s] + content[e:])["hard_negatives"] == ["a", "b"]

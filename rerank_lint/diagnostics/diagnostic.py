@@ -174,6 +174,3 @@ class Diagnostic:
     @property
     def line(self) -> int:
         return self.range.start.line
-
-    def sort_key(self) -> tuple:
-        return (self.path, self.range.start.line, self.range.start.byte, self.code)

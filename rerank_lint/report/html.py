@@ -3,17 +3,24 @@ when it is opened (rule doc links are plain links)."""
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape_markup
 
 from rerank_lint import __version__
 from rerank_lint.output import rule_url
+from rerank_lint.output.escape import visible
 from rerank_lint.output.markdown import SEVERITY_ORDER
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.report.data import ReportData, binned
 from rerank_lint.report.svg import Reference, Series, bar_chart
 
-BLUE, ORANGE, RED, GREY = "#4c78a8", "#f58518", "#d62728", "#9d9d9d"
+BLUE, ORANGE, RED = "#4c78a8", "#f58518", "#d62728"
 TOP_PROBLEMS = 15
+
+
+def escape(text: str) -> str:
+    # A file name that is not UTF-8 cannot be written to a UTF-8 page, and control characters
+    # are invisible in it: both become visible escapes before the markup is escaped.
+    return _escape_markup(visible(str(text)))
 SIMILARITY_BINS = 20
 
 STYLE = """

@@ -44,10 +44,6 @@ class Rule:
     def doc(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or cls.summary)
 
-    @classmethod
-    def category(cls) -> str:
-        return cls.__module__.rsplit(".", 1)[-1]
-
 
 class SourceRule(Rule):
     """Reported by the reader and parser; no check of its own."""

@@ -295,7 +295,7 @@ class SymbolRun(TextRule):
 
     def __init__(self, settings):
         super().__init__(settings)
-        n = self._length = max(2, settings.symbol_run_length)
+        n = max(2, settings.symbol_run_length)
         # ASCII text (most of it) is scanned for runs of any symbol or punctuation with the
         # stdlib engine, then each run is checked in Python: one cheap pass over the text.
         self._ascii_runs = re.compile(f"[{re.escape(self._ASCII_SYMBOLS + self._ASCII_PUNCTUATION)}]{{{n},}}")

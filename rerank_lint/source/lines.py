@@ -7,7 +7,6 @@ without keeping it in memory.
 
 from __future__ import annotations
 
-import io
 import os
 from array import array
 from pathlib import Path
@@ -85,10 +84,6 @@ class LineStore:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def bytes_opener(data: bytes):
-    return lambda: io.BytesIO(data)
 
 
 def display_path(path: str | os.PathLike) -> str:

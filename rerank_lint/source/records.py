@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from typing import NamedTuple
-import orjson
 
 from rerank_lint.source.spans import FieldSpan, LineSpans, LiteralIndex, locate
 
@@ -175,26 +174,3 @@ class Record:
         if mapping is None:
             mapping = self._literals[(key, index)] = LiteralIndex(self.content[literal_start:literal_end])
         return literal_start + mapping.byte_of(start), literal_start + mapping.byte_of(end)
-
-    def element_removal(self, key: str, index: int) -> tuple[int, int] | None:
-        """Byte span that removes one list element with one adjacent comma, leaving valid JSON."""
-        span = self.field_span(key)
-        if span is None or index >= len(span.elements):
-            return None
-        start, end = span.elements[index]
-        if index + 1 < len(span.elements):
-            # Remove up to the next element: the element, its comma and the spacing after it.
-            return start, span.elements[index + 1][0]
-        if index > 0:
-            # Last element: remove from the end of the previous one.
-            return span.elements[index - 1][1], end
-        return start, end
-
-
-def parse_record(line: int, content: bytes, forced: Format | None = None) -> Record | dict | None:
-    """Parse a line; raises orjson.JSONDecodeError. Returns a Record for objects, else the value."""
-    data = orjson.loads(content)
-    if not isinstance(data, dict):
-        return data
-    fmt = forced or detect_format(data) or Format.COHERE
-    return Record(line, content, data, SCHEMAS[fmt])

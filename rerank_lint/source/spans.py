@@ -3,7 +3,7 @@
 orjson gives values, not positions, and it is what makes parsing fast. Positions are needed
 only for the records that get a diagnostic, so they are found lazily: a byte-level tokenizer
 walks the line once and records the span of every top-level key, value and list element.
-Inside a string literal, `char_to_byte` maps an index of the decoded string to the byte
+Inside a string literal, `LiteralIndex` maps an index of the decoded string to the byte
 offset of the source, so that escapes (`\\n`, `\\u00e9`, surrogate pairs) are underlined
 exactly.
 """
@@ -113,11 +113,6 @@ def _value(content: bytes, tokens, i):
         last_end = e
         j += 1
     return start, len(content), elements, commas, j
-
-
-def char_to_byte(literal: bytes, index: int) -> int:
-    """Byte offset inside a JSON string literal (quotes included) of character `index` of its value."""
-    return LiteralIndex(literal).byte_of(index)
 
 
 class LiteralIndex:
