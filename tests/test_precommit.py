@@ -50,3 +50,19 @@ def test_bad_file_fails_with_the_diagnostics_shown(scratch):
 def test_files_that_are_not_jsonl_are_not_passed_to_the_hook(scratch):
     result = try_repo(scratch, "notes.json")
     assert "(no files to check)" in result.stdout
+
+
+def test_the_readme_local_hook_works_as_written(scratch, tmp_path):
+    """The README's `repo: local` snippet, copied verbatim, with the installed `rerank-lint`."""
+    repo, env = scratch
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## pre-commit"):]
+    snippet = section[section.index("```yaml\n") + len("```yaml\n"):section.index("```\n", section.index("```yaml"))]
+    (repo / ".pre-commit-config.yaml").write_text(snippet)
+    bin_dir = os.path.dirname(sys.executable)
+    env = dict(env, PATH=bin_dir + os.pathsep + env.get("PATH", ""))
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", "bad.jsonl", "clean.jsonl"],
+                            cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    (repo / ".pre-commit-config.yaml").unlink()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "bad.jsonl:301:" in result.stdout and "RL202" in result.stdout

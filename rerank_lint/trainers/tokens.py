@@ -79,7 +79,7 @@ class HuggingFaceTokenizer(_Cached):
         try:
             from tokenizers import Tokenizer as HFTokenizer
         except ImportError:
-            raise TokenizerError("a tokenizer.json needs the `tokenizers` package: pip install 'rerank-lint[hf]'") from None
+            raise TokenizerError("a tokenizer.json needs the `tokenizers` package: pip install '.[hf]' in rerank-lint's clone") from None
         self.name = str(path)
         try:
             self._tokenizer = HFTokenizer.from_file(str(path))

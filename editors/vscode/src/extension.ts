@@ -133,7 +133,7 @@ function reportStartFailure(command: string, error: unknown): void {
   const openSettings = "Open Settings";
   void vscode.window
     .showErrorMessage(
-      `rerank-lint: could not start \`${command}\` (${detail}). Install rerank-lint[server] or set rerankLint.server.pythonPath.`,
+      `rerank-lint: could not start \`${command}\` (${detail}). Install rerank-lint (pip install . from its clone) or set rerankLint.server.pythonPath.`,
       openSettings,
     )
     .then((choice) => {

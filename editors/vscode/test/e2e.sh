@@ -45,7 +45,7 @@ mkdir -p "$ARTIFACTS" "$CACHE"
 rm -f "$ARTIFACTS"/*.png
 
 PYTHON="$(command -v "$PYTHON")"
-"$PYTHON" -c 'import server.lsp' || { echo "e2e: $PYTHON cannot import server (pip install -e '.[server]')" >&2; exit 2; }
+"$PYTHON" -c 'import server' || { echo "e2e: $PYTHON cannot import the language server (pip install -e . from the clone)" >&2; exit 2; }
 [[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || { echo "e2e: no chromium (apt-get install chromium)" >&2; exit 2; }
 
 # --- Node 24 (code-server's engine) from npm; the machine's node may be older. ------------------
