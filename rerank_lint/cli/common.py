@@ -7,7 +7,6 @@ from pathlib import Path
 
 from rerank_lint.errors import TokenizerError, UsageError
 from rerank_lint.settings import Settings, settings_for
-from rerank_lint.trainers.tokens import check_tokenizer
 
 DATASET_SUFFIXES = (".jsonl", ".ndjson")
 

@@ -8,17 +8,13 @@ or internal error (as ruff).
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from rerank_lint import __version__
-from rerank_lint.settings import Settings, settings_for
 from rerank_lint.errors import ConfigError, UsageError
-from rerank_lint.diagnostics.diagnostic import Severity
-from rerank_lint.source.lines import display_path
 from rerank_lint.errors import TokenizerError
 
 DATASET_SUFFIXES = (".jsonl", ".ndjson")

@@ -7,7 +7,7 @@ import sys
 
 
 def run_report(args) -> int:
-    from rerank_lint.cli.main import expand_paths, file_settings
+    from rerank_lint.cli.common import expand_paths, file_settings
     from rerank_lint.errors import UsageError
     from rerank_lint.source.lines import display_path
     from rerank_lint.errors import TokenizerError

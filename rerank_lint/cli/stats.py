@@ -39,7 +39,6 @@ def format_stats(s: dict) -> str:
 
 
 def run_stats(args) -> int:
-    from rerank_lint.errors import UsageError
 
     results = []
     for path in expand_paths(args.paths):

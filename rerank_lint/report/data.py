@@ -73,7 +73,7 @@ class _Groups:
 
 def collect(path: Path, display: str, settings, eval_path: Path | None, train_path: Path | None) -> ReportData:
     from rerank_lint.lint.engine import Linter
-    from rerank_lint.cli.stats import dataset_stats
+    from rerank_lint.report.stats import dataset_stats
 
     stats = dataset_stats(path, settings)
     summary = Summary(files=1)
@@ -117,7 +117,7 @@ def _link_duplicates(d: Diagnostic, display: str, groups: _Groups) -> None:
 
 
 def _semantic_index(settings):
-    from rerank_lint.cli.stats import semantic_index
+    from rerank_lint.report.stats import semantic_index
 
     return semantic_index(settings)
 

@@ -3,13 +3,9 @@ passages, hard negatives), token lengths against the budget, and negatives per q
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from pathlib import Path
 
-import orjson
-
-from rerank_lint.errors import TokenizerError
 
 
 def percentile(sorted_values: list[int], q: float) -> int:
