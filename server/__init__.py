@@ -5,10 +5,10 @@ from __future__ import annotations
 
 def main(config=None) -> int:
     try:
-        from server.lsp import serve
-    except ImportError as exc:
+        from server.app import serve
+    except ImportError as exc:  # pygls is a base dependency: the install is broken
         import sys
 
-        print(f"rerank-lint server needs pygls: pip install 'rerank-lint[server]' ({exc})", file=sys.stderr)
+        print(f"rerank-lint server cannot start: {exc}; reinstall rerank-lint (pip install .)", file=sys.stderr)
         return 2
     return serve(config)

@@ -3,14 +3,17 @@
 Diagnostics are turned into plain JSON (dicts, then `orjson.Fragment`s) rather than lsprotocol
 objects: a 20,000-record file can carry tens of thousands of them, and structuring them through
 cattrs on every keystroke would cost more than linting the edit. Each line's JSON is cached with
-the line (see `lsp.DocumentState`), so a publish mostly joins ready-made fragments.
+the line (see `state.DocumentState`), so a publish mostly joins ready-made fragments.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Callable
 
 import orjson
+from pygls.uris import from_fs_path, to_fs_path
 
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Fix, LineAction, LineEdit, Range, Severity
 from rerank_lint.output import rule_url
@@ -19,6 +22,21 @@ from server.document import TextDocument, byte_column
 
 SOURCE = "rerank-lint"
 LSP_SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
+
+
+def uri_of(path: str) -> str:
+    """The URI of an engine path (a diagnostic's, a related place's); URIs stay as they are."""
+    if "://" in path or path.startswith("untitled:"):
+        return path
+    return from_fs_path(os.path.abspath(path)) or path
+
+
+def path_of(uri: str) -> Path | None:
+    """The file of a `file:` URI, else None (an untitled buffer)."""
+    if not uri.startswith("file:"):
+        return None
+    path = to_fs_path(uri)
+    return Path(path) if path else None
 
 
 def lsp_position(line: int, column: int) -> dict:

@@ -15,18 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 from rerank_lint.lint.engine import Linter
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.lint.semantic_session import SemanticSession
 
 from server import heap
-from server.state import anchors_of
-
-if TYPE_CHECKING:
-    from server.lsp import RerankServer
-    from server.state import DocumentState
+from server.interface import Server
+from server.state import DocumentState, anchors_of
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +37,13 @@ def semantic_rules(cls) -> bool:
 
 
 class SemanticRunner:
-    def __init__(self, server: "RerankServer"):
+    def __init__(self, server: Server):
         self.server = server
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="rerank-lint-semantic")
         self._warm = False
 
     @staticmethod
-    def wanted(state: "DocumentState") -> bool:
+    def wanted(state: DocumentState) -> bool:
         if not getattr(state.settings, "semantic", False):
             return False
         if not any(cls.semantic for cls in REGISTRY.values()):
@@ -58,7 +54,7 @@ class SemanticRunner:
             return False
         return semantic.available()
 
-    def schedule(self, state: "DocumentState") -> None:
+    def schedule(self, state: DocumentState) -> None:
         if state.semantic_task is not None:
             state.semantic_task.cancel()
         if not self.wanted(state):
@@ -66,7 +62,7 @@ class SemanticRunner:
             return
         state.semantic_task = asyncio.get_running_loop().create_task(self._run(state))
 
-    async def _run(self, state: "DocumentState") -> None:
+    async def _run(self, state: DocumentState) -> None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
         version = state.linted_version
         if state.closed or version != state.doc.version:
@@ -80,12 +76,12 @@ class SemanticRunner:
         try:
             if not self._warm:
                 server.send_status("loading-model", "rerank-lint: loading the embedding model")
-                token = await server._begin_progress("rerank-lint: loading the embedding model")
+                token = await server.begin_progress("rerank-lint: loading the embedding model")
                 try:
                     await loop.run_in_executor(self.pool, self._load_model, state.settings)
                 finally:
                     if token is not None:
-                        server._end_progress(token)
+                        server.end_progress(token)
                 self._warm = True
                 server.send_status("model-ready", "rerank-lint: embedding model loaded")
             server.send_status("semantic-running", f"rerank-lint: semantic checks of {state.display}")
@@ -117,7 +113,7 @@ class SemanticRunner:
         load_model(resolve_model(settings), settings.semantic_device)
         heap.settle()  # torch and the model: hundreds of thousands of objects that live on
 
-    async def nearest_query(self, state: "DocumentState", query: str) -> tuple[int, str, float] | None:
+    async def nearest_query(self, state: DocumentState, query: str) -> tuple[int, str, float] | None:
         """The query most similar to `query` among the others of the document as of its last
         semantic pass: (line, text, cosine), or None (no pass yet, or the query is newer than
         it). A hover does not wait for a pass that is running: after a moment, it goes without."""
@@ -134,7 +130,7 @@ class SemanticRunner:
             return None
 
     @staticmethod
-    def _snapshot(state: "DocumentState"):
+    def _snapshot(state: DocumentState):
         """What a semantic pass reads, fixed at this version: the records with their line
         states' serials and current line numbers, the line contents and the file's format."""
         inc = state.inc
@@ -146,7 +142,7 @@ class SemanticRunner:
         return inc, records, contents, inc.context.schema
 
     @staticmethod
-    def _check(state: "DocumentState", inc, records, contents, schema):
+    def _check(state: DocumentState, inc, records, contents, schema):
         session = state.semantic_session
         if session is None or session.source is not inc:  # new settings, or the pair changed
             linter = Linter(state.settings, only=semantic_rules)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -151,7 +150,8 @@ class DocumentState:
         fragments = self._fragments
         alive: set[int] = set()
         out: list = []
-        remaining = Counter(self.baseline.counts) if self.baseline else None
+        # The CLI's baseline filter, one pass per publish, in the same order.
+        matcher = self.baseline.matcher(self.baseline_path) if self.baseline else None
         for state in self.inc.line_diagnostics():
             if not state.diagnostics:
                 continue
@@ -160,10 +160,10 @@ class DocumentState:
             if cached is None or cached[0] != state.index:
                 cached = (state.index, [fragment(d, doc, state.delta, uri_of) for d in state.diagnostics])
                 fragments[state.serial] = cached
-            if remaining is None:
+            if matcher is None:
                 out += cached[1]
             else:
-                out += [f for d, f in zip(state.diagnostics, cached[1]) if not self._suppressed(d, remaining)]
+                out += [f for d, f in zip(state.diagnostics, cached[1]) if not matcher.suppressed(d)]
         if len(fragments) > len(alive):
             for serial in [s for s in fragments if s not in alive]:
                 del fragments[serial]
@@ -175,16 +175,9 @@ class DocumentState:
             kept = previous.get(id(d))
             piece = kept[1] if kept is not None and kept[0] is d else fragment(d, doc, 0, uri_of)
             self._conclusion_fragments[id(d)] = (d, piece)
-            if remaining is None or not self._suppressed(d, remaining):
+            if matcher is None or not matcher.suppressed(d):
                 out.append(piece)
         return out
-
-    def _suppressed(self, d: Diagnostic, remaining: Counter) -> bool:
-        key = (self.baseline_path, d.code, d.record_key or "file")
-        if remaining[key] > 0:
-            remaining[key] -= 1
-            return True
-        return False
 
     def publish_message(self, version: int | None) -> bytes:
         params = {"uri": self.doc.uri, "diagnostics": self.payload()}

@@ -57,13 +57,29 @@ class Baseline:
         ]
         path.write_text(json.dumps({"version": VERSION, "tool": "rerank-lint", "entries": entries}, indent=1) + "\n", encoding="utf-8")
 
+    def matcher(self, path: str) -> "Matcher":
+        """A fresh suppression pass over one file's diagnostics (see `Matcher`)."""
+        return Matcher(self.counts, path)
+
     def filter(self, diagnostics: Iterable[Diagnostic], path: str) -> Iterable[tuple[Diagnostic, bool]]:
         """Each diagnostic with whether the baseline suppresses it (each entry suppresses `count` of them)."""
-        remaining = Counter(self.counts)
+        matcher = self.matcher(path)
         for d in diagnostics:
-            key = entry_key(d, path)
-            if remaining[key] > 0:
-                remaining[key] -= 1
-                yield d, True
-            else:
-                yield d, False
+            yield d, matcher.suppressed(d)
+
+
+class Matcher:
+    """One pass over one file's diagnostics, asked about one at a time in their order: each
+    entry suppresses `count` of them, then no more. `Baseline.filter` (the CLI) and the
+    language server's publish (`server/state.py`, a new pass per publish) both use it."""
+
+    def __init__(self, counts: Counter, path: str):
+        self._remaining = Counter(counts)
+        self.path = path
+
+    def suppressed(self, diagnostic: Diagnostic) -> bool:
+        key = entry_key(diagnostic, self.path)
+        if self._remaining[key] > 0:
+            self._remaining[key] -= 1
+            return True
+        return False

@@ -100,7 +100,7 @@ def fix_line(content: bytes, number: int, fixes: list[Fix], linter: "Linter", un
         candidate, applied = apply_edits(current, fixes, number)
         if not applied or candidate == current:
             break
-        if not _valid_json(candidate):
+        if not valid_json(candidate):
             break  # never write a line that no longer parses; keep what we had
         current = candidate
         total += applied
@@ -108,7 +108,7 @@ def fix_line(content: bytes, number: int, fixes: list[Fix], linter: "Linter", un
     return current, total
 
 
-def _valid_json(content: bytes) -> bool:
+def valid_json(content: bytes) -> bool:
     try:
         return isinstance(orjson.loads(content), dict)
     except orjson.JSONDecodeError:

@@ -24,7 +24,7 @@ export interface ServerLaunch {
   args: string[];
 }
 
-/** What the server reads from `initializationOptions` (server/features.py `initialize`). */
+/** What the server reads from `initializationOptions` (server/workspace.py `initialize`). */
 export interface InitializationOptions {
   settings: Record<string, unknown>;
   configFile?: string;
