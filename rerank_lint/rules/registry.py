@@ -6,7 +6,15 @@ by being imported. Front ends read `REGISTRY` (code -> class) and never import r
 
 from __future__ import annotations
 
-from rerank_lint.rules import file, schema, text, length, dataset, testset, semantic
+from rerank_lint.rules import dataset, file, length, schema, testset
+from rerank_lint.rules.semantic import diversity as semantic_diversity
+from rerank_lint.rules.semantic import leakage as semantic_leakage
+from rerank_lint.rules.semantic import negatives as semantic_negatives
+from rerank_lint.rules.semantic import paraphrase as semantic_paraphrase
+from rerank_lint.rules.text import characters as text_characters
+from rerank_lint.rules.text import markup as text_markup
+from rerank_lint.rules.text import urls as text_urls
+from rerank_lint.rules.text import whitespace as text_whitespace
 from rerank_lint.rules.base import Rule
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -34,17 +42,17 @@ ALL_RULES: tuple[type[Rule], ...] = (
     schema.ScoreLengthMismatch,
     schema.EmptyNegativesBge,
     # text
-    text.UrlInText,
-    text.HtmlTag,
-    text.HtmlEntity,
-    text.ControlCharacter,
-    text.InvisibleCharacter,
-    text.Mojibake,
-    text.ReplacementCharacter,
-    text.SymbolRun,
-    text.SurroundingWhitespace,
-    text.RepeatedWhitespace,
-    text.WikiMarkup,
+    text_urls.UrlInText,
+    text_markup.HtmlTag,
+    text_markup.HtmlEntity,
+    text_characters.ControlCharacter,
+    text_characters.InvisibleCharacter,
+    text_characters.Mojibake,
+    text_characters.ReplacementCharacter,
+    text_characters.SymbolRun,
+    text_whitespace.SurroundingWhitespace,
+    text_whitespace.RepeatedWhitespace,
+    text_markup.WikiMarkup,
     # length
     length.QueryOverBudget,
     length.RelevantOverBudget,
@@ -66,14 +74,14 @@ ALL_RULES: tuple[type[Rule], ...] = (
     testset.PassageLeak,
     testset.NoEvalFile,
     # semantic
-    semantic.ParaphrasedQuery,
-    semantic.EasyNegative,
-    semantic.FalseNegative,
-    semantic.LexicalNegative,
-    semantic.QueryNearLeak,
-    semantic.PassageNearLeak,
-    semantic.LowQueryDiversity,
-    semantic.LowPassageDiversity,
+    semantic_paraphrase.ParaphrasedQuery,
+    semantic_negatives.EasyNegative,
+    semantic_negatives.FalseNegative,
+    semantic_negatives.LexicalNegative,
+    semantic_leakage.QueryNearLeak,
+    semantic_leakage.PassageNearLeak,
+    semantic_diversity.LowQueryDiversity,
+    semantic_diversity.LowPassageDiversity,
 )
 
 REGISTRY: dict[str, type[Rule]] = {rule.code: rule for rule in sorted(ALL_RULES, key=lambda r: r.code)}

@@ -1,0 +1,260 @@
+"""RL602-RL604: hard negatives that are too easy, that may answer the query, or that were mined by word overlap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re
+from typing import TYPE_CHECKING
+
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.source.normalize import passage_key
+from rerank_lint.semantic.index import NO_TEXT, SemanticIndex
+
+from rerank_lint.rules.semantic.base import SemanticRule
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass
+class NegativeScores:
+    """Per hard negative of the records with a query and a relevant passage."""
+
+    record: "np.ndarray"  # position in index.records
+    slot: "np.ndarray"  # index in the record's negative list
+    text: "np.ndarray"  # text id
+    to_query: "np.ndarray"  # cosine(query, negative)
+    lowest_positive: "np.ndarray"  # the record's lowest cosine(query, relevant passage)
+    lowest_slot: "np.ndarray"  # that relevant passage's index in its list
+    to_positive: "np.ndarray"  # highest cosine(negative, a relevant passage of the record)
+    closest_slot: "np.ndarray"  # that relevant passage's index in its list
+
+
+def negative_scores(index: SemanticIndex, vectors) -> NegativeScores:
+    """Scores of every hard negative against its query and relevant passages, computed once for
+    RL602, RL603 and RL604, with vectorised row products (no per-record loops over vectors)."""
+    def compute():
+        import numpy as np
+
+        from rerank_lint.semantic.search import group_best, row_dot
+
+        queries, neg_record, neg_slot, neg_text = [], [], [], []
+        pos_record, pos_slot, pos_text = [], [], []
+        pair_negative, pair_slot, pair_text = [], [], []
+        for r, record in enumerate(index.records):
+            if record.query == NO_TEXT or not record.positives or not record.negatives:
+                queries.append(NO_TEXT)
+                continue
+            queries.append(record.query)
+            for slot, text in record.positives:
+                pos_record.append(r)
+                pos_slot.append(slot)
+                pos_text.append(text)
+            for slot, text in record.negatives:
+                k = len(neg_text)
+                neg_record.append(r)
+                neg_slot.append(slot)
+                neg_text.append(text)
+                for p_slot, p_text in record.positives:
+                    pair_negative.append(k)
+                    pair_slot.append(p_slot)
+                    pair_text.append(p_text)
+        arr = lambda v: np.array(v, dtype=np.int64)  # noqa: E731
+        queries, neg_record, neg_text, pos_record, pos_text = arr(queries), arr(neg_record), arr(neg_text), arr(pos_record), arr(pos_text)
+        pair_negative, pair_text = arr(pair_negative), arr(pair_text)
+
+        positive_scores = row_dot(vectors, queries[pos_record], pos_text)
+        lowest_at, lowest = group_best(pos_record, positive_scores, len(queries), lowest=True)
+        pair_scores = row_dot(vectors, neg_text[pair_negative], pair_text)
+        closest_at, closest = group_best(pair_negative, pair_scores, len(neg_text))
+        pos_slot_arr, pair_slot_arr = arr(pos_slot), arr(pair_slot)
+        return NegativeScores(
+            neg_record, arr(neg_slot), neg_text,
+            row_dot(vectors, queries[neg_record], neg_text),
+            lowest[neg_record], pos_slot_arr[lowest_at[neg_record]] if len(neg_record) else arr([]),
+            closest, pair_slot_arr[closest_at] if len(closest_at) else arr([]),
+        )
+
+    return index.memo("negative-scores", compute)
+
+
+class NegativeRule(SemanticRule):
+    """A rule that picks hard negatives from their scores and reports each at its place."""
+
+    def flagged(self, scores: NegativeScores) -> "np.ndarray":
+        """Positions (in `scores`) of the negatives to report."""
+        raise NotImplementedError
+
+    def describe(self, scores: NegativeScores, k: int) -> tuple[str, int, str]:
+        """The message, and the relevant passage to point to (its slot, and what it is)."""
+        raise NotImplementedError
+
+    def conclude(self, report, context, vectors):
+        scores = negative_scores(self.index, vectors)
+        records = self.index.records
+        current = None
+        for k in self.flagged(scores).tolist():
+            record = records[scores.record[k]]
+            if record.line != current:
+                if not report.rebind(record.line):
+                    continue
+                current = record.line
+            message, slot, what = self.describe(scores, k)
+            related = report.related_value(record.line, record.relevant_key, slot, what)
+            report.at_value(self, record.negative_key, int(scores.slot[k]), message, related=[related])
+
+
+class EasyNegative(NegativeRule):
+    """A hard negative that is not hard: far less similar to the query than its relevant passages.
+
+    ## Why it matters
+    Hard negatives should be semantically close to the query yet not answer it (Cohere's data
+    guide); a random or off-topic passage is ranked last by any model and teaches nothing. A
+    negative is reported when its cosine similarity to the query is below `easy-negative-floor`
+    (0.05), or below `easy-negative-ratio` (0.30) times that of the record's least similar
+    relevant passage.
+
+    ## Example
+    Query "How do I reset my password?", relevant passage about the reset page, hard negative
+    "The seal of Missouri is perfect."
+
+    ## Fix
+    Mine negatives with a semantic model (sentence-transformers `mine_hard_negatives`), keeping
+    those ranked close to, but below, the relevant passages.
+    """
+
+    code, name, severity = "RL602", "easy-negative", Severity.INFO
+    summary = "a hard negative that is not hard: unrelated to the query"
+
+    def flagged(self, scores):
+        import numpy as np
+
+        relative = self.settings.easy_negative_ratio * np.maximum(scores.lowest_positive, 0)
+        return np.flatnonzero((scores.to_query < self.settings.easy_negative_floor) | (scores.to_query < relative))
+
+    def describe(self, scores, k):
+        return (f"easy negative: cosine to the query {scores.to_query[k]:.2f}, the least similar relevant "
+                f"passage's {scores.lowest_positive[k]:.2f}: the model learns nothing from it",
+                int(scores.lowest_slot[k]), "the least similar relevant passage")
+
+
+class FalseNegative(NegativeRule):
+    """A hard negative that probably answers the query: a false negative.
+
+    ## Why it matters
+    A passage labelled negative that is as relevant as the labelled positives teaches the model
+    to push a right answer down. NV-Retriever's TopK-PercPos method keeps a mined negative only
+    if its score is at most 95 % of the positive's (with several positives, the lowest). Here
+    the judge is a small embedding model, weaker than the miners that method assumes, so the
+    defaults are stricter: a negative at or above `false-negative-ratio` (1.0) times the least
+    similar relevant passage's cosine similarity to the query is reported, when that relevant
+    passage scores at least `false-negative-min-positive` (0.5) (below it, the model does not
+    understand the pair well enough to judge); and so is a negative whose cosine
+    similarity to a relevant passage of the record is at least
+    `false-negative-passage-similarity` (0.95): a copy with small changes. An exact copy is
+    RL404's.
+
+    ## Example
+        {"query": "capital of France", "relevant_passages": ["Paris is the capital of France."],
+         "hard_negatives": ["Paris is the capital city of France."]}
+
+    ## Fix
+    Check the negative: if it answers the query, move it to the relevant passages; otherwise
+    replace it by a negative mined with a margin (`mine_hard_negatives(relative_margin=0.05)`).
+    """
+
+    code, name, severity = "RL603", "false-negative", Severity.WARNING
+    summary = "a hard negative that probably answers the query"
+
+    def flagged(self, scores):
+        import numpy as np
+
+        copies = scores.to_positive >= self.settings.false_negative_passage_similarity
+        # The ratio means something only where the model sees the relevant passage as relevant.
+        judged = scores.lowest_positive >= self.settings.false_negative_min_positive
+        relevant = judged & (scores.to_query >= self.settings.false_negative_ratio * scores.lowest_positive)
+        candidates = np.flatnonzero(copies | relevant)
+        texts, records = self.index.table.texts, self.index.records
+        return np.array([k for k in candidates.tolist() if not self._exact_copy(texts, records[scores.record[k]], scores.text[k])],
+                        dtype=np.int64)
+
+    @staticmethod
+    def _exact_copy(texts, record, negative) -> bool:
+        key = passage_key(texts[negative])
+        return any(passage_key(texts[t]) == key for _, t in record.positives)
+
+    def describe(self, scores, k):
+        if scores.to_positive[k] >= self.settings.false_negative_passage_similarity:
+            return (f"probable false negative: nearly identical to relevant passage {scores.closest_slot[k] + 1} "
+                    f"(cosine {scores.to_positive[k]:.2f})", int(scores.closest_slot[k]), "the relevant passage it repeats")
+        share = scores.to_query[k] / scores.lowest_positive[k]
+        return (f"probable false negative: as similar to the query as the relevant passages (cosine "
+                f"{scores.to_query[k]:.2f}, {share:.0%} of the least similar relevant passage's "
+                f"{scores.lowest_positive[k]:.2f})", int(scores.lowest_slot[k]), "the least similar relevant passage")
+
+
+_WORD = re.compile(r"\w+")
+# Function words carry no topic: sharing them is not lexical overlap.
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by can could did do does for from had has have how i if in into is it its "
+    "may me might my no not of on or our shall should so than that the their them then there these they this "
+    "those to was we were what when where which who whom whose why will with would you your".split()
+)
+MIN_CONTENT_WORDS = 3
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS and len(w) > 1)
+
+
+class LexicalNegative(NegativeRule):
+    """A hard negative that shares the query's words but not its meaning: lexically mined.
+
+    ## Why it matters
+    Cohere's guide advises against mining hard negatives with BM25 or other lexical methods:
+    they find passages that repeat the query's words without being about the same thing, which
+    a reranker already tells apart. A negative is reported when it contains at least
+    `lexical-negative-overlap` (60 %) of the query's content words (at least three, function
+    words ignored) and its cosine similarity to the query is below
+    `lexical-negative-similarity` (0.30).
+
+    ## Example
+    Query "python list sort order", hard negative "The python sorted the eggs in its nest in
+    order of size, then coiled around the list of ..."
+
+    ## Fix
+    Mine negatives with a semantic model instead of BM25 (sentence-transformers
+    `mine_hard_negatives`), so that they are close in meaning, not in words.
+    """
+
+    code, name, severity = "RL604", "lexical-negative", Severity.INFO
+    summary = "a hard negative that shares the query's words, not its meaning"
+
+    def flagged(self, scores):
+        import numpy as np
+
+        texts, records = self.index.table.texts, self.index.records
+        overlap = self.settings.lexical_negative_overlap
+        words: dict[int, frozenset[str]] = {}
+        self._overlap: dict[int, float] = {}
+        # Word sets only for the few negatives that are semantically far: the cheap filter first.
+        for k in np.flatnonzero(scores.to_query < self.settings.lexical_negative_similarity).tolist():
+            query = records[scores.record[k]].query
+            if query not in words:
+                words[query] = content_words(texts[query])
+            asked = words[query]
+            if len(asked) < MIN_CONTENT_WORDS:
+                continue
+            share = len(asked & content_words(texts[scores.text[k]])) / len(asked)
+            if share >= overlap:
+                self._overlap[k] = share
+        return np.array(sorted(self._overlap), dtype=np.int64)
+
+    def describe(self, scores, k):
+        return (f"lexically mined negative: shares {self._overlap[k]:.0%} of the query's words but little of "
+                f"its meaning (cosine {scores.to_query[k]:.2f}, the least similar relevant passage's "
+                f"{scores.lowest_positive[k]:.2f})", int(scores.lowest_slot[k]), "the least similar relevant passage")
+
+
+# --- train / eval ---------------------------------------------------------------------------
