@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from rerank_lint.diagnostics.diagnostic import Severity
 from rerank_lint.errors import ConfigError
+from rerank_lint.source.lines import read_limited
 
 # Looked for in this order in each folder, from the checked file's folder upward; the CLI and
 # the language server (which also watches them) read this one list.
@@ -303,7 +304,7 @@ def find_config(start: Path) -> Path | None:
 
 def _has_tool_section(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_limited(pyproject, "config file").decode("utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return False
     return "rerank-lint" in data.get("tool", {})
@@ -311,7 +312,7 @@ def _has_tool_section(pyproject: Path) -> bool:
 
 def load_config(path: Path) -> Settings:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_limited(path, "config file").decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

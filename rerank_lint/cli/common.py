@@ -50,6 +50,13 @@ def file_settings(path: Path, args) -> Settings:
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
+    try:
+        return _expand(paths)
+    except OSError as exc:  # a name too long for the file system, a folder that cannot be read
+        raise UsageError(f"{exc.filename or ''}: {exc.strerror or exc}") from None
+
+
+def _expand(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():

@@ -137,3 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `rerank-lint check big.jsonl | head` is normal use, not an error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except Exception as exc:  # noqa: BLE001
+        # A bug must never look like findings (exit 1) to a CI step or the GitHub Action.
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        print(f"rerank-lint: internal error: {exc.__class__.__name__}: {exc} (at {Path(where.filename).name}:{where.lineno}); "
+              "please report it with the command that caused it", file=sys.stderr)
+        return 2

@@ -35,6 +35,9 @@ def run_report(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to {args.output}: {exc.strerror or exc}") from None
         print(f"Wrote {args.output}", file=sys.stderr)
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from rerank_lint.diagnostics.diagnostic import Diagnostic
+from rerank_lint.source.lines import read_limited
 
 VERSION = 1
 DEFAULT_NAME = "rerank-lint-baseline.json"
@@ -31,11 +32,11 @@ class Baseline:
     @classmethod
     def load(cls, path: Path) -> "Baseline":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_limited(path, "baseline").decode("utf-8"))
         except FileNotFoundError:
             raise BaselineError(f"baseline file not found: {path}") from None
         except (OSError, ValueError) as exc:
-            raise BaselineError(f"cannot read baseline {path}: {exc}") from None
+            raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc if isinstance(exc, OSError) else exc}") from None
         if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("entries"), list):
             raise BaselineError(f"{path} is not a rerank-lint baseline (version {VERSION})")
         counts: Counter = Counter()

@@ -34,7 +34,8 @@ class Fingerprints:
         rank = self._seen[identity]
         self._seen[identity] += 1
         text = "\0".join((*identity, str(rank)))
-        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        # surrogatepass: a file name that is not UTF-8 still has one stable fingerprint.
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class DocumentFormatter:

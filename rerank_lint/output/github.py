@@ -11,6 +11,7 @@ import os
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
 from rerank_lint.output import Summary
 from rerank_lint.output.common import DocumentFormatter, most_severe_first
+from rerank_lint.output.escape import visible
 from rerank_lint.output.markdown import check_summary
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -18,7 +19,9 @@ ANNOTATIONS_PER_JOB = 50
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Line breaks keep GitHub's own escape, which it decodes back (a path must still match the
+    # file); every other control, ESC first, would reach the log viewer raw.
+    return visible(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -11,6 +11,7 @@ import orjson
 from rerank_lint.diagnostics.diagnostic import Severity
 from rerank_lint.output import Summary
 from rerank_lint.output.common import DocumentFormatter, Fingerprints
+from rerank_lint.output.escape import encodable_tree
 
 # GitLab's scale is info, minor, major, critical, blocker; an error here makes the upload or the
 # training fail, which is critical, not a blocker of the merge request itself.
@@ -29,4 +30,4 @@ class GitlabFormatter(DocumentFormatter):
             "severity": _SEVERITIES[d.severity],
             "location": {"path": d.path, "lines": {"begin": d.range.start.line + 1, "end": d.range.end.line + 1}},
         } for d in self.items]
-        self.out.write(orjson.dumps(issues, option=orjson.OPT_INDENT_2).decode() + "\n")
+        self.out.write(orjson.dumps(encodable_tree(issues), option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -7,6 +7,7 @@ import orjson
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, LineEdit, Position
 from rerank_lint.output import Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter
+from rerank_lint.output.escape import encodable_tree
 
 
 def _position(p: Position) -> dict:
@@ -42,5 +43,5 @@ def diagnostic_dict(d: Diagnostic) -> dict:
 
 class JsonFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
-        items = [diagnostic_dict(d) for d in self.items]
+        items = encodable_tree([diagnostic_dict(d) for d in self.items])
         self.out.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -8,13 +8,16 @@ import xml.etree.ElementTree as ET
 from rerank_lint.diagnostics.diagnostic import Diagnostic
 from rerank_lint.output import Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter
+from rerank_lint.output.escape import visible
 
 
 class JunitFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
+        # ElementTree escapes markup but writes control characters and lone surrogates as they
+        # are, which no XML parser accepts: every name and message goes through `visible`.
         self.by_file: dict[str, list[Diagnostic]] = {}
         for d in self.items:
-            self.by_file.setdefault(d.path, []).append(d)
+            self.by_file.setdefault(visible(d.path), []).append(d)
         root = ET.Element("testsuites", name="rerank-lint", tests=str(max(summary.total, 1)), failures=str(summary.total))
         if not self.by_file:
             # A report with no test case reads as "nothing ran"; one passing case says "checked, clean".
@@ -25,8 +28,9 @@ class JunitFormatter(DocumentFormatter):
                 ET.SubElement(suite, "testcase", name="rerank-lint", classname=path)
             for d in items:
                 start = d.range.start
+                message = visible(d.message)
                 case = ET.SubElement(suite, "testcase", name=f"{d.code} {d.name}", classname=f"{path}:{start.line + 1}:{start.char + 1}")
-                failure = ET.SubElement(case, "failure", message=d.message, type=d.severity.label)
-                failure.text = f"{path}:{start.line + 1}:{start.char + 1}: {d.code} {d.message}\n{rule_url(d.code)}"
+                failure = ET.SubElement(case, "failure", message=message, type=d.severity.label)
+                failure.text = f"{path}:{start.line + 1}:{start.char + 1}: {d.code} {message}\n{rule_url(d.code)}"
         ET.indent(root)
         self.out.write(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rerank_lint.diagnostics.diagnostic import Severity
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.output import Summary, rule_url
+from rerank_lint.output.escape import visible
 
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
@@ -32,7 +33,7 @@ def problems_table(summary: Summary, limit: int | None = None) -> str:
 
 
 def check_summary(summary: Summary, title: str = "rerank-lint") -> str:
-    parts = [f"### {title}", "", counts_line(summary)]
+    parts = [f"### {visible(title)}", "", counts_line(summary)]
     if summary.by_code:
         parts += ["", problems_table(summary)]
     if summary.suppressed:

@@ -13,6 +13,7 @@ import orjson
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Position, Range, Severity
 from rerank_lint.output import RULES_URL, Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter
+from rerank_lint.output.escape import encodable_tree
 
 _SEVERITIES = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
 SOURCE = {"name": "rerank-lint", "url": RULES_URL}
@@ -61,4 +62,4 @@ class RdjsonFormatter(DocumentFormatter):
         document = {"source": SOURCE, "diagnostics": [rdjson_diagnostic(d) for d in self.items]}
         if worst is not None:
             document["severity"] = _SEVERITIES[worst]
-        self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+        self.out.write(orjson.dumps(encodable_tree(document), option=orjson.OPT_INDENT_2).decode() + "\n")

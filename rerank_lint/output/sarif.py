@@ -14,6 +14,7 @@ from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.output import RULES_URL, Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter, Fingerprints
+from rerank_lint.output.escape import encodable_tree, uri_path
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 FINGERPRINT_KEY = "rerankLintRecord/v1"
@@ -26,7 +27,7 @@ def _region(range_) -> dict:
 
 
 def _location(path: str, range_) -> dict:
-    return {"physicalLocation": {"artifactLocation": {"uri": path}, "region": _region(range_)}}
+    return {"physicalLocation": {"artifactLocation": {"uri": uri_path(path)}, "region": _region(range_)}}
 
 
 def rule_descriptors() -> list[dict]:
@@ -77,4 +78,4 @@ class SarifFormatter(DocumentFormatter):
                 "results": [self.result(d, suppressed, index, fingerprints) for d, suppressed in zip(self.items, self.suppressed)],
             }],
         }
-        self.out.write(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+        self.out.write(orjson.dumps(encodable_tree(document), option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -8,6 +8,7 @@ import sys
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.output import Summary
+from rerank_lint.output.escape import visible
 
 
 class ConciseFormatter:
@@ -21,10 +22,10 @@ class ConciseFormatter:
         start = d.range.start
         marker = " [*]" if d.fix is not None and d.fix.applicability.value == "safe" else ""
         level = "" if d.severity is Severity.WARNING else f"{d.severity.label}: "
-        self.out.write(f"{d.path}:{start.line + 1}:{start.char + 1}: {d.code}{marker} {level}{d.message}\n")
+        self.out.write(f"{visible(d.path)}:{start.line + 1}:{start.char + 1}: {d.code}{marker} {level}{visible(d.message)}\n")
         for related in d.related:
             r = related.range.start
-            self.out.write(f"    {related.path}:{r.line + 1}:{r.char + 1}: {related.message}\n")
+            self.out.write(f"    {visible(related.path)}:{r.line + 1}:{r.char + 1}: {visible(related.message)}\n")
 
     def finish(self, summary: Summary) -> None:
         out = self.out

@@ -3,6 +3,7 @@ request comment (no plots: a comment cannot hold inline SVG)."""
 
 from __future__ import annotations
 
+from rerank_lint.output.escape import code_span, markdown_text, visible
 from rerank_lint.output.markdown import counts_line, problems_table
 from rerank_lint.report.data import ReportData
 
@@ -13,11 +14,11 @@ def render_markdown(data: ReportData) -> str:
     s = data.stats
     pairs = s["query_plus_relevant_tokens"]
     lines = [
-        f"### rerank-lint report: `{data.path}`",
+        f"### rerank-lint report: {code_span(data.path)}",
         "",
         "| what the platform will count | |",
         "|---|---:|",
-        f"| records ({s['format'] or 'unknown'} format) | {s['records']} |",
+        f"| records ({markdown_text(str(s['format'] or 'unknown'))} format) | {s['records']} |",
         f"| invalid lines | {s['invalid_lines']} |",
         f"| unique queries | {s['queries']} |",
         f"| relevant passages | {s['relevant_passages']} |",
@@ -25,12 +26,12 @@ def render_markdown(data: ReportData) -> str:
         f"| pairs over {s['token_budget']} tokens | {pairs['over_budget']} |",
         "",
         f"Query + relevant passage tokens: p50 {pairs['p50']}, p95 {pairs['p95']}, max {pairs['max']} "
-        f"(budget {s['token_budget']}, {s['tokenizer']}). "
+        f"(budget {s['token_budget']}, {markdown_text(str(s['tokenizer']))}). "
         f"Duplicate groups: {len(data.duplicate_groups)}.",
         "",
         counts_line(data.summary),
     ]
     if data.summary.by_code:
         lines += ["", problems_table(data.summary, limit=TOP_PROBLEMS)]
-    lines += [f"\n_{note}_" for note in data.notes]
+    lines += [f"\n_{visible(note)}_" for note in data.notes]
     return "\n".join(lines) + "\n"

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from html import escape
+from html import escape as _escape_markup
+
+from rerank_lint.output.escape import visible
+
+
+def escape(text: str) -> str:
+    # Labels can hold a user's tokenizer path or model name: no control character (XML forbids
+    # them in an SVG) and no undecodable byte reaches the page.
+    return _escape_markup(visible(str(text)))
+
 
 WIDTH, HEIGHT = 600, 300
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 46, 52

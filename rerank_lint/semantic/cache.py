@@ -5,6 +5,11 @@ cache is an optimisation, never a requirement: a corrupt file is moved aside and
 read-only folder or file is read without writing, and if even that fails the run goes on
 without a cache. Each of these says so once on stderr.
 
+What is read is not trusted: given the model (`get(keys, model=...)`), a row whose length is
+not the model's width (as recorded by the first `put` for that model, or as the caller knows
+it), whose values are not finite, or which is not unit-length is dropped and deleted, so that
+it is embedded again; a file written by another tool or damaged on disk changes no result.
+
 Several processes (pre-commit runs hooks in parallel) share the file safely: WAL journaling
 lets readers run while one process writes, and writers wait for each other (busy timeout).
 """
@@ -25,6 +30,8 @@ SCHEMA_VERSION = 1
 # Parameters per SELECT ... IN (...): below SQLite's oldest default limit (999).
 LOOKUP_CHUNK = 900
 BUSY_TIMEOUT_S = 60.0
+# The embedder stores unit vectors; float32 rounding of a 4096-wide one stays far inside this.
+UNIT_NORM_TOLERANCE = 1e-3
 
 _CORRUPT_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
@@ -67,6 +74,10 @@ def _is_corrupt(exc: sqlite3.Error) -> bool:
     return "malformed" in message or "not a database" in message
 
 
+def _width_name(model: str) -> str:
+    return f"width:{model}"
+
+
 class EmbeddingCache:
     """Vectors (float32 bytes) by key. Every method degrades to a miss or a no-op on failure."""
 
@@ -75,6 +86,8 @@ class EmbeddingCache:
         self.writable = False
         self._conn: sqlite3.Connection | None = None
         self._rebuilt = False
+        self._widths: dict[str, int] = {}  # model identity -> vector width in bytes, from `meta`
+        self.dropped = 0  # invalid rows found in this run (each one is embedded again)
         if self.path is not None:
             self._open()
 
@@ -165,7 +178,10 @@ class EmbeddingCache:
 
     # --- use ----------------------------------------------------------------------------
 
-    def get(self, keys: list[bytes]) -> dict[bytes, bytes]:
+    def get(self, keys: list[bytes], *, model: str | None = None, width: int | None = None) -> dict[bytes, bytes]:
+        """The stored vectors of `keys`. With `model` (its identity), only valid ones: of the
+        model's width in float32 values (`width`, else the one recorded for the model), finite
+        and unit-length; without it the raw bytes, as stored."""
         found: dict[bytes, bytes] = {}
         if self._conn is None or not keys:
             return found
@@ -177,9 +193,65 @@ class EmbeddingCache:
         except sqlite3.Error as exc:
             self._failed(exc, "reading")
             return {}
+        if model is not None and found:
+            found = self._valid(found, model, None if width is None else 4 * width)
         return found
 
-    def put(self, items: Iterable[tuple[bytes, bytes]]) -> None:
+    def _valid(self, found: dict[bytes, bytes], model: str, expected: int | None) -> dict[bytes, bytes]:
+        import numpy as np
+
+        expected = expected or self._recorded_width(model)
+        if expected is None:
+            # No record of the model's width (a cache from an older version): the rows must
+            # at least agree with each other; the commonest length wins.
+            lengths: dict[int, int] = {}
+            for vector in found.values():
+                lengths[len(vector)] = lengths.get(len(vector), 0) + 1
+            expected = max(lengths, key=lengths.get)
+        good = {k: v for k, v in found.items() if len(v) == expected and expected % 4 == 0 and expected}
+        if good:
+            keys = list(good)
+            matrix = np.frombuffer(b"".join(good[k] for k in keys), dtype=np.float32).reshape(len(keys), -1)
+            with np.errstate(all="ignore"):
+                norms = np.sqrt(np.einsum("ij,ij->i", matrix.astype(np.float64), matrix.astype(np.float64)))
+            ok = np.isfinite(matrix).all(axis=1) & (np.abs(norms - 1.0) <= UNIT_NORM_TOLERANCE)
+            good = {k: good[k] for k, keep in zip(keys, ok.tolist()) if keep}
+        bad = [k for k in found if k not in good]
+        if bad:
+            self.dropped += len(bad)
+            notify(f"rerank-lint: warning: embedding cache {self.path} holds invalid embeddings (wrong width, "
+                   "not finite or not unit-length, as another tool or a damaged disk leaves them); "
+                   "they are dropped and computed again")
+            self._delete(bad)
+        return good
+
+    def _recorded_width(self, model: str) -> int | None:
+        if model in self._widths:
+            return self._widths[model]
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE name = ?", (_width_name(model),)).fetchone()
+        except sqlite3.Error:
+            row = None
+        width = int(row[0]) if row and str(row[0]).isdigit() else None
+        if width is not None:
+            self._widths[model] = width
+        return width
+
+    def _delete(self, keys: list[bytes]) -> None:
+        # `put` never overwrites a row (INSERT OR IGNORE, so parallel writers agree): a bad row
+        # left in place would be read, dropped and re-embedded on every run.
+        if self._conn is None or not self.writable:
+            return
+        try:
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[start:start + LOOKUP_CHUNK]
+                self._conn.execute(f"DELETE FROM embedding WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+        except sqlite3.Error:
+            pass  # a failed delete only costs the same recomputation next time
+
+    def put(self, items: Iterable[tuple[bytes, bytes]], *, model: str | None = None) -> None:
+        """Store vectors; with `model`, also record their width for `get`'s validation (the
+        first width recorded for a model stays, so a later odd row cannot change it)."""
         if self._conn is None or not self.writable:
             return
         items = list(items)
@@ -189,6 +261,8 @@ class EmbeddingCache:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.executemany("INSERT OR IGNORE INTO embedding (key, vector) VALUES (?, ?)", items)
+                if model is not None:
+                    self._conn.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (_width_name(model), str(len(items[0][1]))))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

@@ -202,10 +202,10 @@ class Embedder:
 
         self.looked_up += len(texts)
         keys = [text_key(self.spec.identity, t) for t in texts]
-        found = self.cache.get(keys)
+        # Only rows valid for this model (its width, finite, unit length) come back; the cache
+        # drops the others and says so once, so they are embedded again.
+        found = self.cache.get(keys, model=self.spec.identity)
         dims = {len(v) for v in found.values()}
-        if len(dims) > 1:  # a cache written under the same identity by something else: ignore it
-            found = {}
         dim = dims.pop() // 4 if len(dims) == 1 else None
         missing = [i for i, k in enumerate(keys) if k not in found]
         fresh: dict[int, np.ndarray] = {}
@@ -233,13 +233,13 @@ class Embedder:
                     result[positions[i]] = vectors[n]
                     unsaved.append((keys[positions[i]], vectors[n].tobytes()))
                 if len(unsaved) >= ENCODE_CHUNK:
-                    self.cache.put(unsaved)
+                    self.cache.put(unsaved, model=self.spec.identity)
                     unsaved = []
                 if bar is not None:
                     bar.update(len(batch))
         finally:
             if unsaved:
-                self.cache.put(unsaved)
+                self.cache.put(unsaved, model=self.spec.identity)
             if bar is not None:
                 bar.close()
         self.encoded += len(texts)

@@ -175,7 +175,7 @@ class SemanticIndex:
 
             embedder = self.embedder
             keys = [text_key(embedder.spec.identity, t) for t in self.table.texts[:PROBE_TEXTS]]
-            if len(embedder.cache.get(keys)) < len(keys):
+            if len(embedder.cache.get(keys, model=embedder.spec.identity)) < len(keys):
                 warm_up(embedder.spec, self.settings.semantic_device)
         except ConfigError:
             pass  # a missing model is reported when the vectors are asked for

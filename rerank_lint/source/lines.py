@@ -93,3 +93,25 @@ def display_path(path: str | os.PathLike) -> str:
         return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except (ValueError, OSError):
         return str(p)
+
+
+# Files the tool reads besides the data (baseline, config, tokenizer, model files, query logs)
+# are read whole: a limit keeps a wrong path (a device, a multi-GB file) from taking all memory.
+AUXILIARY_FILE_LIMIT = 256 * 1024 * 1024
+
+
+def read_limited(path: str | os.PathLike, what: str, limit: int = AUXILIARY_FILE_LIMIT) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError with a clear message otherwise."""
+    path = Path(path)
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        import stat
+
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{what} {path} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{what} {path} is too large ({info.st_size:,} bytes; at most {limit:,})")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"{what} {path} is too large (more than {limit:,} bytes)")
+    return data

@@ -11,6 +11,7 @@ enough that its token count matters (see `upper_bound`).
 from __future__ import annotations
 
 from rerank_lint.errors import TokenizerError
+from rerank_lint.source.lines import AUXILIARY_FILE_LIMIT, read_limited
 
 import os
 from pathlib import Path
@@ -82,7 +83,7 @@ class HuggingFaceTokenizer(_Cached):
             raise TokenizerError("a tokenizer.json needs the `tokenizers` package: pip install '.[hf]' in rerank-lint's clone") from None
         self.name = str(path)
         try:
-            self._tokenizer = HFTokenizer.from_file(str(path))
+            self._tokenizer = HFTokenizer.from_str(read_limited(path, "tokenizer file").decode("utf-8"))
         except Exception as exc:
             raise TokenizerError(f"cannot load tokenizer {path}: {exc}") from None
 
@@ -125,6 +126,8 @@ def check_tokenizer(spec: str, root: Path | None) -> None:
     if path is not None:
         if not path.is_file():
             raise TokenizerError(f"tokenizer file not found: {path}")
+        if path.stat().st_size > AUXILIARY_FILE_LIMIT:
+            raise TokenizerError(f"tokenizer file {path} is too large ({path.stat().st_size:,} bytes; at most {AUXILIARY_FILE_LIMIT:,})")
         return
     name = spec.removeprefix("tiktoken:")
     if name != DEFAULT_ENCODING:  # the default ships with the package: no need to import tiktoken
