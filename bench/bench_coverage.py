@@ -1,0 +1,156 @@
+"""Benchmark of the query-coverage check (issue 16) on the real files, used as logs of each other.
+
+    .venv/bin/python bench/bench_coverage.py                 # cold (fresh cache), then warm
+    .venv/bin/python bench/bench_coverage.py --cache-dir D   # reuse a cache (warm after a first run)
+    .venv/bin/python bench/bench_coverage.py --scale 20000   # synthetic N x N, time and memory only
+
+The pairs: each file against a held-out half of itself (same distribution: coverage near 1,
+AUC near 0.5), one file's training queries against another's queries (different tasks: coverage
+near 0, AUC near 1), and a mixed log (eedi + cohere users) against a training set with only the
+eedi queries (the cohere product questions must come out as the first uncovered topic). The warm
+run happens in a fresh process, which must not import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+REAL = ROOT.parent / "shared" / "data" / "real"
+FILES = {"eedi": "bge_eedi_mined_hn.jsonl", "cohere": "cohere_synthetic_finetune.jsonl",
+         "nq": "bge_nq.jsonl", "msmarco": "bge_msmarco.jsonl"}
+
+
+def _split(texts: list[str], seed: int = 0) -> tuple[list[str], list[str]]:
+    import random
+
+    order = list(range(len(texts)))
+    random.Random(seed).shuffle(order)
+    half = len(order) // 2
+    return [texts[i] for i in sorted(order[:half])], [texts[i] for i in sorted(order[half:])]
+
+
+def pairs():
+    """(name, log texts, log counts, training texts)."""
+    from rerank_lint.coverage import read_query_log
+
+    logs = {k: read_query_log(REAL / v) for k, v in FILES.items()}
+    for name in ("eedi", "cohere"):
+        a, b = _split(logs[name].texts)
+        yield f"{name}: log = one half, training = the other half", a, None, b
+    yield "log = eedi queries, training = cohere queries", logs["eedi"].texts, logs["eedi"].counts, logs["cohere"].texts
+    yield "log = cohere queries, training = eedi queries", logs["cohere"].texts, logs["cohere"].counts, logs["eedi"].texts
+    mixed = logs["eedi"].texts[:600] + logs["cohere"].texts[:150]
+    yield "log = 600 eedi + 150 cohere queries, training = the other eedi queries", mixed, None, logs["eedi"].texts[600:]
+    yield "log = nq (10 queries), training = msmarco (10 queries)", logs["nq"].texts, logs["nq"].counts, logs["msmarco"].texts
+
+
+def run(cache_dir: str, label: str, show_full: bool) -> dict:
+    from rerank_lint.coverage import compare_queries, embed_queries
+
+    total_embed = total_compare = 0.0
+    encoded = 0
+    for name, log, counts, train in pairs():
+        stats_a: dict = {}
+        stats_b: dict = {}
+        clock = time.perf_counter()
+        real_vectors = embed_queries(log, cache_dir=cache_dir, stats=stats_a)
+        train_vectors = embed_queries(train, cache_dir=cache_dir, stats=stats_b)
+        embed_s = time.perf_counter() - clock
+        clock = time.perf_counter()
+        result = compare_queries(log, real_vectors, train, train_vectors, real_counts=counts, real_source="log",
+                                 train_source="training", model=stats_a["model"])
+        compare_s = time.perf_counter() - clock
+        total_embed += embed_s
+        total_compare += compare_s
+        encoded += stats_a["encoded"] + stats_b["encoded"]
+        t = result.two_sample
+        auc = f"AUC {t.auc:.3f} [{t.ci_low:.3f}, {t.ci_high:.3f}] p={t.p_value:.3g}" if t else "AUC n/a"
+        notable = [d["feature"] for d in result.style if d["notable"]]
+        print(f"[{label}] {name}\n    {len(log)} log / {len(train)} training distinct queries; coverage "
+              f"{result.coverage:.3f}, fidelity {result.fidelity:.3f}, {auc}; {len(result.topics)} uncovered topics "
+              f"({result.uncovered} uncovered queries); style differs in: {', '.join(notable) or 'nothing'}\n"
+              f"    embed {embed_s:.2f} s ({stats_a['encoded'] + stats_b['encoded']} encoded), compare {compare_s:.2f} s "
+              f"{json.dumps(result.timings)}")
+        if result.topics:
+            top = result.topics[0]
+            print(f"    first uncovered topic: {top.size} queries, e.g. {top.examples[0][:100]!r}")
+        if show_full and name.startswith("log = 600"):
+            print("\n" + result.render_text() + "\n")
+    print(f"[{label}] total: embed {total_embed:.1f} s ({encoded} texts encoded), compare {total_compare:.1f} s, "
+          f"torch imported: {'torch' in sys.modules}, peak RSS {_rss_mb():.0f} MB")
+    return {"embed": total_embed, "compare": total_compare, "encoded": encoded}
+
+
+def scale(n: int) -> None:
+    """Synthetic n x n (384 dims, 200 topics), training lacking 20 of them: time and memory of
+    the numerical part alone (the embedding time is the model's, measured above)."""
+    import numpy as np
+
+    from rerank_lint.coverage import compare_queries
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(200, 384)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+
+    def sample(topic_ids, size):
+        labels = rng.choice(topic_ids, size)
+        x = centres[labels] + rng.normal(scale=0.04, size=(size, 384)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True), labels
+
+    real, real_labels = sample(np.arange(200), n)
+    train, _ = sample(np.arange(20, 200), n)
+    texts_r = [f"q{i} t{l}" for i, l in enumerate(real_labels)]
+    texts_t = [f"t{i}" for i in range(n)]
+    clock = time.perf_counter()
+    result = compare_queries(texts_r, real, texts_t, train)
+    print(f"[scale] {n} x {n}: {time.perf_counter() - clock:.1f} s {json.dumps(result.timings)}; coverage "
+          f"{result.coverage:.3f} (10% of the topics missing; isotropic synthetic clusters cover less than real embeddings), {len(result.topics)} topics; "
+          f"peak RSS {_rss_mb():.0f} MB")
+
+
+def _rss_mb() -> float:
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so a child would report its
+    # parent's peak.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cache-dir")
+    parser.add_argument("--warm-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--scale", type=int)
+    args = parser.parse_args()
+    if args.scale:
+        scale(args.scale)
+        return
+    if args.warm_only:
+        run(args.cache_dir, "warm", show_full=False)
+        return
+    cache_dir = args.cache_dir or tempfile.mkdtemp(prefix="rerank-lint-coverage-bench-")
+    clock = time.perf_counter()
+    run(cache_dir, "first", show_full=True)
+    print(f"[first] wall {time.perf_counter() - clock:.1f} s (cold unless --cache-dir held the vectors)\n")
+    clock = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--warm-only", "--cache-dir", cache_dir], check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    print(f"[warm] wall {time.perf_counter() - clock:.1f} s, process start included")
+
+
+if __name__ == "__main__":
+    main()
