@@ -1,0 +1,226 @@
+"""The judge: how well does this passage answer this query.
+
+A 22M-parameter bi-encoder tells "is about the query" well and "answers the query" badly, so a
+false-negative verdict from it alone is a guess. Three sources, in order of trust:
+
+1. teacher scores already in the record (FlagEmbedding's `pos_scores` / `neg_scores`, written
+   by the miner's reranker): free, and what the file's author trusted;
+2. a cross-encoder / reranker on disk (`semantic-judge`: a folder, or a model name in the local
+   Hugging Face cache), loaded offline with sentence-transformers' `CrossEncoder`: never
+   downloaded, no code from the folder run, safetensors weights only;
+3. else the bi-encoder's cosine similarity.
+
+False negatives are judged with NV-Retriever's TopK-PercPos rule: a negative scoring at least
+`ratio` (0.95) of the record's lowest positive is a probable false negative. Only candidates
+(negatives the cheap bi-encoder pass already found suspicious) are scored, each distinct
+(query, passage) pair once, in batches: a cross-encoder then costs seconds, not hours.
+
+torch / sentence-transformers are imported only when a cross-encoder is loaded.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+from .embedder import ModelNotFound, _cached_snapshot, _hub_cache, fingerprint
+
+if TYPE_CHECKING:
+    import numpy as np
+
+TEACHER, CROSS_ENCODER, BI_ENCODER = "teacher", "cross-encoder", "bi-encoder"
+DEFAULT_RATIO = 0.95  # NV-Retriever's TopK-PercPos with a strong judge
+
+
+class JudgeNotFound(ModelNotFound):
+    """The configured judge model is not on this machine, or not loadable safely."""
+
+
+# --- teacher scores -----------------------------------------------------------------------
+
+def teacher_scores(record: dict, positive_key: str = "pos", negative_key: str = "neg") -> tuple[list[float], list[float]] | None:
+    """The record's own teacher scores, when they are usable: one finite number per positive and
+    per negative. Anything else (missing, misaligned, not numbers) is None: the judge falls back
+    to a model rather than trusting scores that do not line up with the passages."""
+    pos, neg = record.get("pos_scores"), record.get("neg_scores")
+    positives, negatives = record.get(positive_key), record.get(negative_key)
+    if not isinstance(pos, list) or not isinstance(neg, list) or not isinstance(positives, list) or not isinstance(negatives, list):
+        return None
+    if len(pos) != len(positives) or len(neg) != len(negatives) or not pos:
+        return None
+    values = pos + neg
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return None
+    return [float(v) for v in pos], [float(v) for v in neg]
+
+
+def _nonnegative(scores: Sequence[float]) -> list[float]:
+    # TopK-PercPos compares a share of a score: logits (which can be negative) go through a
+    # sigmoid first; scores already >= 0 (FlagEmbedding's teachers write ~80-100) are kept.
+    if all(s >= 0 for s in scores):
+        return list(scores)
+    return [1 / (1 + math.exp(-max(-60.0, min(60.0, s)))) for s in scores]
+
+
+# --- model scorers ------------------------------------------------------------------------
+
+def resolve_judge(setting: str, root: Path | None = None) -> Path:
+    """The cross-encoder folder for the `semantic-judge` setting: a folder (relative to `root`,
+    the config file's folder), else a model name in the local Hugging Face cache."""
+    path = Path(setting).expanduser()
+    if not path.is_absolute() and root is not None:
+        path = Path(root) / path
+    folder = path if path.is_dir() else (None if Path(setting).is_absolute() else _cached_snapshot(setting))
+    if folder is None:
+        raise JudgeNotFound(
+            f"setting `semantic-judge`: model {setting!r} not found: it is neither a cross-encoder folder nor in "
+            f"the local Hugging Face cache ({_hub_cache()}); rerank-lint never downloads models")
+    if not any(folder.rglob("*.safetensors")):
+        raise JudgeNotFound(
+            f"setting `semantic-judge`: {folder} has no .safetensors weights; pickled checkpoints "
+            f"(pytorch_model.bin) are refused because loading them can run code")
+    return folder
+
+
+class CrossEncoderScorer:
+    """A local cross-encoder: (query, passage) -> score in (0, 1) (sigmoid of the logit)."""
+
+    source = CROSS_ENCODER
+    strong = True
+
+    def __init__(self, folder: Path | str, device: str = "cpu", batch_size: int = 32, max_length: int | None = None):
+        self.folder = Path(folder)
+        self.identity = fingerprint(self.folder)
+        self.batch_size = batch_size
+        self.calls = 0  # forward batches run: tests and benchmarks check that only candidates are scored
+        self.scored = 0  # distinct pairs scored
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import torch
+        from sentence_transformers import CrossEncoder
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.set_verbosity_error()
+        try:
+            self.model = CrossEncoder(str(self.folder), device=device, local_files_only=True, trust_remote_code=False,
+                                      max_length=max_length, model_kwargs={"use_safetensors": True},
+                                      activation_fn=torch.nn.Sigmoid())
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            raise JudgeNotFound(f"setting `semantic-judge`: cannot load a cross-encoder from {self.folder}: {exc}") from None
+        labels = getattr(self.model.config, "num_labels", 1)
+        if labels != 1:
+            raise JudgeNotFound(f"setting `semantic-judge`: {self.folder} has {labels} output labels; a reranker has one")
+
+    def score(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        distinct = list(dict.fromkeys(pairs))
+        if not distinct:
+            return []
+        # Longest first, so each batch pads to similar lengths (as the embedder does).
+        order = sorted(range(len(distinct)), key=lambda i: -len(distinct[i][0]) - len(distinct[i][1]))
+        found: dict[tuple[str, str], float] = {}
+        for start in range(0, len(order), self.batch_size):
+            batch = [distinct[i] for i in order[start:start + self.batch_size]]
+            values = self.model.predict(batch, batch_size=len(batch), show_progress_bar=False, convert_to_numpy=True)
+            self.calls += 1
+            found.update(zip(batch, (float(v) for v in values.reshape(-1))))
+        self.scored += len(distinct)
+        return [found[p] for p in pairs]
+
+
+class BiEncoderScorer:
+    """The embedding model's cosine similarity, from any `embed(texts) -> unit vectors`
+    (the semantic index's embedder, with its cache)."""
+
+    source = BI_ENCODER
+    strong = False
+
+    def __init__(self, embed: Callable[[list[str]], "np.ndarray"]):
+        self.embed = embed
+
+    def score(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        import numpy as np
+
+        if not pairs:
+            return []
+        texts = list(dict.fromkeys(t for pair in pairs for t in pair))
+        where = {t: i for i, t in enumerate(texts)}
+        vectors = np.asarray(self.embed(texts), dtype=np.float32)
+        left = vectors[[where[q] for q, _ in pairs]]
+        right = vectors[[where[p] for _, p in pairs]]
+        return np.einsum("ij,ij->i", left, right).astype(float).tolist()
+
+
+# --- verdicts -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    """A hard negative to judge, with its record's query and positives."""
+
+    key: object  # the caller's handle (e.g. record line, negative slot)
+    query: str
+    positives: tuple[str, ...]
+    negative: str
+    teacher: tuple[tuple[float, ...], float] | None = None  # (the positives' scores, this negative's)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    key: object
+    negative: float  # the judge's score of (query, negative)
+    lowest_positive: float  # its lowest score of (query, a positive)
+    source: str  # TEACHER, CROSS_ENCODER or BI_ENCODER
+    strong: bool  # from a teacher or a cross-encoder
+
+    @property
+    def share(self) -> float:
+        return self.negative / self.lowest_positive if self.lowest_positive > 0 else math.inf
+
+    def false_negative(self, ratio: float = DEFAULT_RATIO) -> bool:
+        return self.lowest_positive > 0 and self.negative >= ratio * self.lowest_positive
+
+    def describe(self) -> str:
+        return (f"{self.source} scores: negative {self.negative:.3g}, lowest relevant passage "
+                f"{self.lowest_positive:.3g} ({self.share:.0%})")
+
+
+class Judge:
+    """Scores candidates with the most trusted source each has: its teacher scores, else the
+    cross-encoder, else the bi-encoder."""
+
+    def __init__(self, cross_encoder: CrossEncoderScorer | None = None, bi_encoder: BiEncoderScorer | None = None):
+        self.cross_encoder = cross_encoder
+        self.bi_encoder = bi_encoder
+
+    @property
+    def model(self):
+        return self.cross_encoder or self.bi_encoder
+
+    def judge(self, candidates: Iterable[Candidate]) -> list[Verdict]:
+        candidates = list(candidates)
+        model = self.model
+        wanted = [c for c in candidates if c.teacher is None]
+        if wanted and model is None:
+            raise ValueError("candidates without teacher scores need a cross-encoder or a bi-encoder")
+        pairs = list(dict.fromkeys((c.query, p) for c in wanted for p in (*c.positives, c.negative)))
+        scored = dict(zip(pairs, model.score(pairs))) if pairs else {}
+        verdicts = []
+        for c in candidates:
+            if c.teacher is not None:
+                values = _nonnegative([*c.teacher[0], c.teacher[1]])
+                verdicts.append(Verdict(c.key, values[-1], min(values[:-1]), TEACHER, True))
+                continue
+            positives = [scored[(c.query, p)] for p in c.positives]
+            verdicts.append(Verdict(c.key, scored[(c.query, c.negative)], min(positives), model.source, model.strong))
+        return verdicts
+
+
+def load_judge(setting: str | None, root: Path | None = None, device: str = "cpu",
+               embed: Callable[[list[str]], "np.ndarray"] | None = None, batch_size: int = 32) -> Judge:
+    """The judge for the settings: the `semantic-judge` cross-encoder when set, and the
+    bi-encoder (`embed`) as the fallback."""
+    cross = CrossEncoderScorer(resolve_judge(setting, root), device=device, batch_size=batch_size) if setting else None
+    return Judge(cross, BiEncoderScorer(embed) if embed is not None else None)
