@@ -90,7 +90,7 @@ def diagnostics_for_actions(state: DocumentState, params: types.CodeActionParams
     r = params.range
     first, last = min(r.start.line, r.end.line), max(r.start.line, r.end.line)
     candidates = [d for d in state.diagnostics() if d.range.start.line <= last and d.range.end.line >= first]
-    found = [(d, diagnostic_json(d, state.doc, 0, uri_of)) for d in candidates]
+    found = [(d, diagnostic_json(d, state.doc, 0, uri_of, state.settings.docs_url)) for d in candidates]
     named = [c for c in params.context.diagnostics or () if c.source in (None, SOURCE)]
     if named:
         keys = {(_code(c.code), _pos(c.range.start), _pos(c.range.end)) for c in named}

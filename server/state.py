@@ -158,7 +158,7 @@ class DocumentState:
             alive.add(state.serial)
             cached = fragments.get(state.serial)
             if cached is None or cached[0] != state.index:
-                cached = (state.index, [fragment(d, doc, state.delta, uri_of) for d in state.diagnostics])
+                cached = (state.index, [fragment(d, doc, state.delta, uri_of, self.settings.docs_url) for d in state.diagnostics])
                 fragments[state.serial] = cached
             if matcher is None:
                 out += cached[1]
@@ -173,7 +173,7 @@ class DocumentState:
         previous, self._conclusion_fragments = self._conclusion_fragments, {}
         for d in self.conclusions + self._current_semantic():
             kept = previous.get(id(d))
-            piece = kept[1] if kept is not None and kept[0] is d else fragment(d, doc, 0, uri_of)
+            piece = kept[1] if kept is not None and kept[0] is d else fragment(d, doc, 0, uri_of, self.settings.docs_url)
             self._conclusion_fragments[id(d)] = (d, piece)
             if matcher is None or not matcher.suppressed(d):
                 out.append(piece)

@@ -46,7 +46,8 @@ def test_statistics(tmp_path):
     make(tmp_path)
     out = run_cli("check", "t.jsonl", "--statistics", "--select", "RL2,RL401", cwd=tmp_path).stdout.decode()
     assert "      2  RL202  [*] html-tag" in out
-    assert "      1  RL401  [ ] too-few-queries" in out
+    assert "      1  RL401      too-few-queries" in out
+    assert "t.jsonl:" not in out  # as ruff: the table alone, not every problem
 
 
 def test_json_format_is_only_json(tmp_path):
@@ -55,7 +56,7 @@ def test_json_format_is_only_json(tmp_path):
     items = json.loads(result.stdout)
     html = [i for i in items if i["code"] == "RL202"][0]
     assert html["location"] == {"row": 1, "column": 19, "byte": 18, "utf16": 18}
-    assert html["fix"]["applicability"] == "safe" and html["url"].endswith("#rl202-html-tag")
+    assert html["fix"]["applicability"] == "safe" and html["url"] is None  # no docs-url configured
 
 
 def test_github_format(tmp_path):
@@ -138,3 +139,11 @@ def test_rule_reference_is_up_to_date():
     from helpers import ROOT
 
     assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(), "run: python -m rerank_lint.rules.docs > docs/rules.md"
+
+
+def test_unsafe_fixes_are_marked_in_check_output(tmp_path):
+    line = '{"query": "q", "relevant_passages": ["p"], "hard_negatives": ["n"]}\n'
+    (tmp_path / "t.jsonl").write_text(line + line)
+    out = run_cli("check", "t.jsonl", "--select", "RL403", cwd=tmp_path).stdout.decode()
+    assert "t.jsonl:2:1: RL403 [~] " in out
+    assert "([~] 1 more with `--fix --unsafe-fixes`)" in out or "No safe fixes available ([~] 1 more" in out

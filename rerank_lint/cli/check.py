@@ -24,7 +24,9 @@ def run_check(args) -> int:
     if not args.paths:
         raise UsageError("no paths given (try: rerank-lint check train.jsonl)")
     paths = expand_paths(args.paths)
-    formatter = get_formatter(args.output_format)(sys.stdout, statistics=args.statistics)
+    # Rule links point where the first file's settings say the docs are published (`docs-url`).
+    docs_url = file_settings(paths[0], args).docs_url if paths else None
+    formatter = get_formatter(args.output_format)(sys.stdout, statistics=args.statistics, docs_url=docs_url)
     summary = Summary()
     writing_baseline = args.write_baseline is not None
     baseline_items = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rerank_lint.diagnostics.diagnostic import FIX_LEGEND, fix_marker
 from rerank_lint.errors import UsageError
 
 
@@ -19,9 +20,8 @@ def run_rule(args) -> int:
     if not args.code:
         for code in sorted(REGISTRY):
             cls = REGISTRY[code]
-            marker = {None: "   ", "safe": "[*]", "unsafe": "[~]"}[cls.fix.value if cls.fix else None]
-            print(f"{code}  {marker} {cls.name:<28} {cls.severity.label:<8} {cls.summary}")
-        print("\n[*] safe fix with --fix   [~] fix with --fix --unsafe-fixes")
+            print(f"{code}  {fix_marker(cls.fix)} {cls.name:<28} {cls.severity.label:<8} {cls.summary}")
+        print(f"\n{FIX_LEGEND}")
         return 0
     wanted = args.code.strip()
     for code, cls in REGISTRY.items():

@@ -22,6 +22,10 @@ class Severity(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    def count(self, n: int) -> str:
+        """"1 warning", "3 warnings", "2 info" (info is not counted with an s)."""
+        return f"{n} {self.label}{'s' if n != 1 and self is not Severity.INFO else ''}"
+
     @classmethod
     def parse(cls, name: str) -> "Severity":
         try:
@@ -116,6 +120,16 @@ class Applicability(enum.Enum):
 
     SAFE = "safe"
     UNSAFE = "unsafe"
+
+
+# How every front end labels what a fix needs, as ruff does: `rerank-lint rule`, `check` output,
+# its statistics and the report all use these.
+FIX_MARKERS = {Applicability.SAFE: "[*]", Applicability.UNSAFE: "[~]", None: "   "}
+FIX_LEGEND = "[*] fixable with --fix   [~] fixable with --fix --unsafe-fixes"
+
+
+def fix_marker(applicability: "Applicability | None") -> str:
+    return FIX_MARKERS[applicability]
 
 
 @dataclass(frozen=True, slots=True)

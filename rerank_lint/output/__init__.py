@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
 from rerank_lint.rules.registry import REGISTRY
 
-RULES_URL = "https://github.com/rerank-lint/rerank-lint/blob/main/docs/rules.md"
-
-
-def rule_url(code: str) -> str:
+def rule_url(code: str, docs_url: str | None) -> str | None:
+    """The link to a rule's doc where the docs are published (the `docs-url` setting: a copy of
+    docs/rules.md with its anchors), else None: the project has no public site, so outputs carry
+    the rule's doc itself (SARIF help, the hover) instead of a link that goes nowhere."""
+    if not docs_url:
+        return None
     cls = REGISTRY.get(code)
     anchor = f"{code}-{cls.name}".lower() if cls else code.lower()
-    return f"{RULES_URL}#{anchor}"
+    return f"{docs_url}#{anchor}"
 
 
 @dataclass

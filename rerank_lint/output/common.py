@@ -45,8 +45,9 @@ class DocumentFormatter:
     streaming = False
     keeps_suppressed = False
 
-    def __init__(self, out=None, **_):
+    def __init__(self, out=None, docs_url: str | None = None, **_):
         self.out = out or sys.stdout
+        self.docs_url = docs_url
         self.items: list[Diagnostic] = []
         self.suppressed: list[bool] = []  # parallel to `items`
 

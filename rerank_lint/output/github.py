@@ -39,7 +39,7 @@ def workflow_command(d: Diagnostic) -> str:
 
 class GithubFormatter(DocumentFormatter):
     def __init__(self, out=None, step_summary: str | None = None, **_):
-        super().__init__(out)
+        super().__init__(out, **_)
         self.step_summary = step_summary if step_summary is not None else os.environ.get("GITHUB_STEP_SUMMARY")
 
     def finish(self, summary: Summary) -> None:
@@ -52,4 +52,4 @@ class GithubFormatter(DocumentFormatter):
                            f"{ANNOTATIONS_PER_JOB} annotations per job (the most severe). All counts are in {where}.\n")
         if self.step_summary:
             with open(self.step_summary, "a", encoding="utf-8") as out:
-                out.write(check_summary(summary))
+                out.write(check_summary(summary, docs_url=self.docs_url))

@@ -14,7 +14,7 @@ def _position(p: Position) -> dict:
     return {"row": p.line + 1, "column": p.char + 1, "byte": p.byte, "utf16": p.utf16}
 
 
-def diagnostic_dict(d: Diagnostic) -> dict:
+def diagnostic_dict(d: Diagnostic, docs_url: str | None = None) -> dict:
     fix = None
     if d.fix is not None:
         edits = []
@@ -37,11 +37,11 @@ def diagnostic_dict(d: Diagnostic) -> dict:
         "related": [{"filename": r.path, "location": _position(r.range.start), "end_location": _position(r.range.end),
                      "message": r.message} for r in d.related],
         "record": d.record_key,
-        "url": rule_url(d.code),
+        "url": rule_url(d.code, docs_url),
     }
 
 
 class JsonFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
-        items = encodable_tree([diagnostic_dict(d) for d in self.items])
+        items = encodable_tree([diagnostic_dict(d, self.docs_url) for d in self.items])
         self.out.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -31,6 +31,7 @@ class JunitFormatter(DocumentFormatter):
                 message = visible(d.message)
                 case = ET.SubElement(suite, "testcase", name=f"{d.code} {d.name}", classname=f"{path}:{start.line + 1}:{start.char + 1}")
                 failure = ET.SubElement(case, "failure", message=message, type=d.severity.label)
-                failure.text = f"{path}:{start.line + 1}:{start.char + 1}: {d.code} {message}\n{rule_url(d.code)}"
+                url = rule_url(d.code, self.docs_url)
+                failure.text = f"{path}:{start.line + 1}:{start.char + 1}: {d.code} {message}" + (f"\n{url}" if url else "")
         ET.indent(root)
         self.out.write(ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n")

@@ -13,12 +13,12 @@ SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 def counts_line(summary: Summary) -> str:
     if summary.total == 0:
         return "No problems found."
-    parts = [f"{summary.by_severity[s]} {s.label}" for s in SEVERITY_ORDER if summary.by_severity[s]]
+    parts = [s.count(summary.by_severity[s]) for s in SEVERITY_ORDER if summary.by_severity[s]]
     files = f" in {summary.files} file{'s' if summary.files != 1 else ''}" if summary.files else ""
     return f"**{summary.total} problem{'s' if summary.total != 1 else ''}** ({', '.join(parts)}){files}."
 
 
-def problems_table(summary: Summary, limit: int | None = None) -> str:
+def problems_table(summary: Summary, limit: int | None = None, docs_url: str | None = None) -> str:
     """Problems per rule, most severe rules first, each linked to its doc."""
     severity = lambda code: summary.severity_of.get(code, REGISTRY[code].severity)  # noqa: E731
     rows = sorted(summary.by_code.items(), key=lambda item: (-severity(item[0]), -item[1], item[0]))
@@ -26,16 +26,18 @@ def problems_table(summary: Summary, limit: int | None = None) -> str:
     lines = ["| rule | severity | problems |", "|---|---|---:|"]
     for code, n in shown:
         cls = REGISTRY[code]
-        lines.append(f"| [{code} {cls.name}]({rule_url(code)}) | {severity(code).label} | {n} |")
+        url = rule_url(code, docs_url)
+        name = f"[{code} {cls.name}]({url})" if url else f"{code} {cls.name}"
+        lines.append(f"| {name} | {severity(code).label} | {n} |")
     if len(shown) < len(rows):
         lines.append(f"| … {len(rows) - len(shown)} more rules | | {sum(n for _, n in rows[len(shown):])} |")
     return "\n".join(lines)
 
 
-def check_summary(summary: Summary, title: str = "rerank-lint") -> str:
+def check_summary(summary: Summary, title: str = "rerank-lint", docs_url: str | None = None) -> str:
     parts = [f"### {visible(title)}", "", counts_line(summary)]
     if summary.by_code:
-        parts += ["", problems_table(summary)]
+        parts += ["", problems_table(summary, docs_url=docs_url)]
     if summary.suppressed:
         parts += ["", f"{summary.suppressed} more suppressed by the baseline."]
     return "\n".join(parts) + "\n"

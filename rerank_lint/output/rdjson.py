@@ -11,12 +11,11 @@ from __future__ import annotations
 import orjson
 
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Position, Range, Severity
-from rerank_lint.output import RULES_URL, Summary, rule_url
+from rerank_lint.output import Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter
 from rerank_lint.output.escape import encodable_tree
 
 _SEVERITIES = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"}
-SOURCE = {"name": "rerank-lint", "url": RULES_URL}
 
 
 def _position(p: Position) -> dict:
@@ -40,13 +39,17 @@ def _suggestions(d: Diagnostic) -> list[dict]:
             for e in d.fix.edits if isinstance(e, Edit)]
 
 
-def rdjson_diagnostic(d: Diagnostic) -> dict:
+def source(docs_url: str | None) -> dict:
+    return {"name": "rerank-lint"} | ({"url": docs_url} if docs_url else {})
+
+
+def rdjson_diagnostic(d: Diagnostic, docs_url: str | None = None) -> dict:
     item = {
         "message": d.message,
         "location": _location(d.path, d.range),
         "severity": _SEVERITIES[d.severity],
-        "source": SOURCE,
-        "code": {"value": d.code, "url": rule_url(d.code)},
+        "source": source(docs_url),
+        "code": {"value": d.code} | ({"url": url} if (url := rule_url(d.code, docs_url)) else {}),
     }
     suggestions = _suggestions(d)
     if suggestions:
@@ -59,7 +62,7 @@ def rdjson_diagnostic(d: Diagnostic) -> dict:
 class RdjsonFormatter(DocumentFormatter):
     def finish(self, summary: Summary) -> None:
         worst = max(summary.by_severity, default=None)
-        document = {"source": SOURCE, "diagnostics": [rdjson_diagnostic(d) for d in self.items]}
+        document = {"source": source(self.docs_url), "diagnostics": [rdjson_diagnostic(d, self.docs_url) for d in self.items]}
         if worst is not None:
             document["severity"] = _SEVERITIES[worst]
         self.out.write(orjson.dumps(encodable_tree(document), option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -12,7 +12,7 @@ import orjson
 from rerank_lint import __version__
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
 from rerank_lint.rules.registry import REGISTRY
-from rerank_lint.output import RULES_URL, Summary, rule_url
+from rerank_lint.output import Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter, Fingerprints
 from rerank_lint.output.escape import encodable_tree, uri_path
 
@@ -30,7 +30,7 @@ def _location(path: str, range_) -> dict:
     return {"physicalLocation": {"artifactLocation": {"uri": uri_path(path)}, "region": _region(range_)}}
 
 
-def rule_descriptors() -> list[dict]:
+def rule_descriptors(docs_url: str | None = None) -> list[dict]:
     descriptors = []
     for code in sorted(REGISTRY):
         cls = REGISTRY[code]
@@ -40,9 +40,8 @@ def rule_descriptors() -> list[dict]:
             "shortDescription": {"text": cls.summary},
             "fullDescription": {"text": cls.summary},
             "help": {"text": cls.doc(), "markdown": cls.doc()},
-            "helpUri": rule_url(code),
             "defaultConfiguration": {"level": _LEVELS[cls.severity]},
-        })
+        } | ({"helpUri": url} if (url := rule_url(code, docs_url)) else {}))
     return descriptors
 
 
@@ -66,14 +65,15 @@ class SarifFormatter(DocumentFormatter):
         return result
 
     def finish(self, summary: Summary) -> None:
-        rules = rule_descriptors()
+        rules = rule_descriptors(self.docs_url)
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         fingerprints = Fingerprints()
         document = {
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
             "runs": [{
-                "tool": {"driver": {"name": "rerank-lint", "version": __version__, "informationUri": RULES_URL, "rules": rules}},
+                "tool": {"driver": {"name": "rerank-lint", "version": __version__, "rules": rules}
+                         | ({"informationUri": self.docs_url} if self.docs_url else {})},
                 "columnKind": "utf16CodeUnits",
                 "results": [self.result(d, suppressed, index, fingerprints) for d, suppressed in zip(self.items, self.suppressed)],
             }],

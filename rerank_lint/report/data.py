@@ -46,6 +46,7 @@ class ReportData:
     min_hard_negatives: int
     similarities: Similarities | None = None
     notes: list[str] = field(default_factory=list)
+    docs_url: str | None = None  # where rule docs are published (`docs-url`), for links
 
 
 class _Groups:
@@ -93,7 +94,8 @@ def collect(path: Path, display: str, settings, eval_path: Path | None, train_pa
     duplicate_groups = groups.groups()
     wanted = {line for group in duplicate_groups[:10] for line in group[:1]}
     data = ReportData(display, stats, summary, examples, duplicate_groups,
-                      {line: q for line, q in queries.items() if line in wanted}, settings.min_hard_negatives)
+                      {line: q for line, q in queries.items() if line in wanted}, settings.min_hard_negatives,
+                      docs_url=settings.docs_url)
     if index is not None:
         data.similarities = _similarities(index, settings)
     if data.similarities is None:

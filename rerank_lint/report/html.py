@@ -153,7 +153,11 @@ def problems_table(data: ReportData) -> str:
     for code, n in rows:
         severity = s.severity_of[code].label
         example = data.examples[code]
-        cells.append(f"<tr><td><a href='{escape(rule_url(code))}'>{code} {escape(REGISTRY[code].name)}</a></td>"
+        url = rule_url(code, data.docs_url)
+        name = f"{code} {escape(REGISTRY[code].name)}"
+        # Without a published docs site the rule's summary is the help: a link would go nowhere.
+        name = f"<a href='{escape(url)}'>{name}</a>" if url else f"<span title='{escape(REGISTRY[code].summary)}'>{name}</span>"
+        cells.append(f"<tr><td>{name}</td>"
                      f"<td class='{severity}'>{severity}</td><td class='n'>{n}</td>"
                      f"<td>{'the file' if example.line is None else f'line {example.line + 1}'}: {escape(example.message)}</td></tr>")
     more = len(s.by_code) - len(rows)

@@ -32,6 +32,6 @@ def render_markdown(data: ReportData) -> str:
         counts_line(data.summary),
     ]
     if data.summary.by_code:
-        lines += ["", problems_table(data.summary, limit=TOP_PROBLEMS)]
+        lines += ["", problems_table(data.summary, limit=TOP_PROBLEMS, docs_url=data.docs_url)]
     lines += [f"\n_{visible(note)}_" for note in data.notes]
     return "\n".join(lines) + "\n"
