@@ -39,13 +39,17 @@ class Reference:
     color: str = "#d62728"
 
 
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 to at least `top`."""
+def nice_ticks(top: float, count: int = 5, integral: bool = False) -> list[float]:
+    """Round tick values from 0 to at least `top`; whole numbers only when the values are counts
+    (a tick at 2.5 records means nothing)."""
     if top <= 0:
         return [0, 1]
     raw = top / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    steps = (1, 2, 5, 10) if integral else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw)
+    if integral:
+        step = max(1, round(step))
     return [i * step for i in range(int(math.ceil(top / step)) + 1)]
 
 
@@ -61,7 +65,8 @@ def bar_chart(plot_id: str, title: str, categories: list[str], series: list[Seri
     plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     top = max([v for s in series for v in s.values] + [reference.value if reference else 0, 0])
-    ticks = nice_ticks(top)
+    integral = all(float(v).is_integer() for s in series for v in s.values)
+    ticks = nice_ticks(top, integral=integral)
     y_max = ticks[-1] or 1
     y = lambda v: MARGIN_TOP + plot_h * (1 - v / y_max)  # noqa: E731
     group_w = plot_w / max(len(categories), 1)
@@ -97,8 +102,13 @@ def bar_chart(plot_id: str, title: str, categories: list[str], series: list[Seri
         ry = y(reference.value)
         parts.append(f"<line class='reference' x1='{MARGIN_LEFT}' x2='{WIDTH - MARGIN_RIGHT}' y1='{ry:.1f}' y2='{ry:.1f}' "
                      f"stroke='{reference.color}' stroke-width='2' stroke-dasharray='6 4'/>")
-        parts.append(f"<text x='{WIDTH - MARGIN_RIGHT}' y='{ry - 5:.1f}' text-anchor='end' {FAMILY} font-size='12' fill='{reference.color}'>"
-                     f"{escape(reference.label)}</text>")
+        # Its label is a key in the top margin, right-aligned with a sample of the dashed line:
+        # written next to the line it covered the bars under it.
+        label_w = 7 * len(reference.label)
+        kx = WIDTH - MARGIN_RIGHT - label_w
+        parts.append(f"<line x1='{kx - 28}' x2='{kx - 6}' y1='32' y2='32' stroke='{reference.color}' stroke-width='2' stroke-dasharray='6 4'/>"
+                     f"<text class='reference-label' x='{WIDTH - MARGIN_RIGHT}' y='36' text-anchor='end' {FAMILY} font-size='12' "
+                     f"fill='{reference.color}'>{escape(reference.label)}</text>")
     if len(series) > 1:
         # The legend is a row under the title, where it can cover neither the title nor a bar.
         lx = MARGIN_LEFT

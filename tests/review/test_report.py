@@ -104,3 +104,17 @@ def test_similarity_plot_with_the_semantic_extra(tmp_path, cli, monkeypatch):
     code, _ = cli("report", "t.jsonl", "--semantic", "-o", "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert code == 0 and "id='plot-similarity'" in html and "query ↔ hard negative (8)" in html
+
+
+def test_count_plots_have_whole_ticks_and_the_budget_key_stays_off_the_bars():
+    from rerank_lint.report.svg import Reference, Series, bar_chart, nice_ticks
+
+    assert nice_ticks(3, integral=True) == [0, 1, 2, 3]
+    assert all(float(t).is_integer() for t in nice_ticks(7, integral=True))
+    svg = bar_chart("p", "groups", ["2", "3"], [Series("groups", [3, 1])], x_label="size", y_label="groups",
+                    reference=Reference(2, "budget 2"))
+    ticks = re.findall(r"text-anchor='end' [^>]*>([0-9.e+]+)</text>", svg)
+    assert ticks and all("." not in t for t in ticks)
+    label_y = float(re.search(r"class='reference-label' x='[0-9.]+' y='([0-9.]+)'", svg).group(1))
+    from rerank_lint.report.svg import MARGIN_TOP
+    assert label_y < MARGIN_TOP  # in the margin above the plot, where no bar is
