@@ -59,7 +59,7 @@ def render_html(data: ReportData) -> str:
 
 def _headline(data: ReportData) -> str:
     s = data.summary
-    counts = ", ".join(f"{s.by_severity[level]} {level.label}" for level in SEVERITY_ORDER if s.by_severity[level])
+    counts = ", ".join(level.count(s.by_severity[level]) for level in SEVERITY_ORDER if s.by_severity[level])
     problems = f"{s.total} problems ({counts})" if s.total else "no problems"
     return f"{data.stats['records']} records in {data.stats['format'] or 'unknown'} format; {problems}."
 
