@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from rerank_lint.errors import ConfigError
+from rerank_lint.hub_cache import cached_snapshot, hub_cache
 from rerank_lint.semantic.cache import EmbeddingCache, cache_dir_for, text_key
 
 if TYPE_CHECKING:
@@ -43,27 +44,10 @@ class ModelSpec:
     identity: str  # fingerprint of the folder's files: the cache key's model part
 
 
-def _hub_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    home = os.environ.get("HF_HOME")
-    return (Path(home).expanduser() if home else Path.home() / ".cache" / "huggingface") / "hub"
-
-
 def _cached_snapshot(name: str) -> Path | None:
     """The folder of a model name in the local Hugging Face cache, read without the hub client."""
     candidates = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
-    for repo in candidates:
-        root = _hub_cache() / ("models--" + repo.replace("/", "--"))
-        snapshots = root / "snapshots"
-        if not snapshots.is_dir():
-            continue
-        ref = root / "refs" / "main"
-        preferred = snapshots / ref.read_text().strip() if ref.is_file() else None
-        for folder in ([preferred] if preferred else []) + sorted(snapshots.iterdir()):
-            if folder.is_dir() and ((folder / "modules.json").is_file() or (folder / "config.json").is_file()):
-                return folder
-    return None
+    return cached_snapshot(candidates, lambda f: (f / "modules.json").is_file() or (f / "config.json").is_file())
 
 
 def _bundled_folder() -> Path | None:
@@ -117,7 +101,7 @@ def resolve_model(settings) -> ModelSpec:
                 if value.lower() in BUNDLED_NAMES else "")
         raise ModelNotFound(
             f"setting `semantic-model`: model {value!r} not found: it is neither a sentence-transformers "
-            f"model folder nor in the local Hugging Face cache ({_hub_cache()}); rerank-lint never "
+            f"model folder nor in the local Hugging Face cache ({hub_cache()}); rerank-lint never "
             f"downloads models.{hint}")
     spec = ModelSpec(value, folder, fingerprint(folder))
     _specs[memo] = spec

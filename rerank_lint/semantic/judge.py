@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from .embedder import ModelNotFound, _cached_snapshot, _hub_cache, fingerprint
+from .embedder import ModelNotFound, _cached_snapshot, fingerprint
+from rerank_lint.hub_cache import hub_cache
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,7 +78,7 @@ def resolve_judge(setting: str, root: Path | None = None) -> Path:
     if folder is None:
         raise JudgeNotFound(
             f"setting `semantic-judge`: model {setting!r} not found: it is neither a cross-encoder folder nor in "
-            f"the local Hugging Face cache ({_hub_cache()}); rerank-lint never downloads models")
+            f"the local Hugging Face cache ({hub_cache()}); rerank-lint never downloads models")
     if not any(folder.rglob("*.safetensors")):
         raise JudgeNotFound(
             f"setting `semantic-judge`: {folder} has no .safetensors weights; pickled checkpoints "

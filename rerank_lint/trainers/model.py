@@ -14,9 +14,10 @@ the saved sentence-transformers config sets the length itself.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from rerank_lint.hub_cache import cached_snapshot as _cached, hub_cache
 
 # transformers stores "no limit" as int(1e30) (VERY_LARGE_INTEGER); anything this large is that.
 NO_LIMIT_SENTINEL = 10**18
@@ -34,26 +35,10 @@ class ModelTokenizerError(Exception):
     """The configured model's tokenizer cannot be found or read; the message says why."""
 
 
-def _hub_cache() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    home = os.environ.get("HF_HOME")
-    return (Path(home).expanduser() if home else Path.home() / ".cache" / "huggingface") / "hub"
-
-
 def cached_snapshot(name: str) -> Path | None:
     """The snapshot folder of `name` ("org/model") in the local Hugging Face cache that holds a
-    tokenizer.json: the one `refs/main` points at first, then any other."""
-    root = _hub_cache() / ("models--" + name.replace("/", "--"))
-    snapshots = root / "snapshots"
-    if not snapshots.is_dir():
-        return None
-    ref = root / "refs" / "main"
-    preferred = [snapshots / ref.read_text().strip()] if ref.is_file() else []
-    for folder in preferred + sorted(snapshots.iterdir()):
-        if folder.is_dir() and (folder / "tokenizer.json").is_file():
-            return folder
-    return None
+    tokenizer.json."""
+    return _cached([name], lambda folder: (folder / "tokenizer.json").is_file())
 
 
 def resolve_model_folder(spec: str, root: Path | None = None) -> Path:
@@ -72,7 +57,7 @@ def resolve_model_folder(spec: str, root: Path | None = None) -> Path:
     if folder is None:
         raise ModelTokenizerError(
             f"setting `model`: {spec!r} is neither a local model folder ({path} does not exist) nor a model with "
-            f"a tokenizer.json in the local Hugging Face cache ({_hub_cache()}); rerank-lint never downloads models")
+            f"a tokenizer.json in the local Hugging Face cache ({hub_cache()}); rerank-lint never downloads models")
     return folder
 
 
