@@ -55,17 +55,22 @@ def test_text_rules_are_linear_on_adversarial_input():
     adversarial = ["<" * 200_000, "<a " * 100_000, "&" * 200_000, "&#" * 100_000, "http://" * 50_000,
                    "{{" * 100_000, "[[" * 100_000, "\u00c3" * 200_000, " \n" * 100_000, "!?" * 100_000]
     rules = [cls(Settings()) for code, cls in sorted(REGISTRY.items()) if code.startswith("RL2")]
+    def cost(text: str) -> float:
+        # The best of three runs: on a loaded machine one run can be descheduled for longer than
+        # the small input takes, which says nothing about the rules.
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            for rule in rules:
+                list(rule.check_text(text))
+            best = min(best, time.perf_counter() - start)
+        return best
+
     for text in adversarial:
         small, big = text[: len(text) // 10], text
-        t0 = time.perf_counter()
-        for rule in rules:
-            list(rule.check_text(small))
-        t1 = time.perf_counter()
-        for rule in rules:
-            list(rule.check_text(big))
-        t2 = time.perf_counter()
+        t_small, t_big = cost(small), cost(big)
         # Ten times the input must not cost a hundred times the time (quadratic would).
-        assert (t2 - t1) < 40 * max(t1 - t0, 1e-3), (text[:10], t1 - t0, t2 - t1)
+        assert t_big < 40 * max(t_small, 2e-3), (text[:10], t_small, t_big)
 
 
 def test_role_is_named_in_the_message_and_range_is_the_string():

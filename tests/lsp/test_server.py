@@ -104,7 +104,7 @@ async def test_open_change_close(client, workdir):
     found = await open_doc(client, path, text)
     assert sorted(map(key_of_lsp, found)) == sorted(map(key_of_engine, fresh(text)))
     duplicate = next(d for d in found if d.code == "RL403")
-    assert duplicate.code_description.href.startswith("https://")
+    assert duplicate.code_description is None  # no docs-url configured: no link to a page that does not exist
     assert duplicate.related_information and duplicate.related_information[0].location.range.start.line == 0
     assert duplicate.severity == types.DiagnosticSeverity.Warning
     # Remove the <b> tag by hand: line 1 changes, the rest stays.
