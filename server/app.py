@@ -24,12 +24,17 @@ the client; a newer edit simply queues another run.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import orjson
 from lsprotocol import types
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 
 from rerank_lint import __version__
@@ -37,9 +42,11 @@ from rerank_lint.lint.baseline import Baseline
 from rerank_lint.settings import Settings
 
 from server import actions, diagnostics, hover, lint, sync, workspace
-from server.protocol import NAME, RerankProtocol
+from server.protocol import MAX_MESSAGE_BYTES, NAME, CappedReader, RerankProtocol
 from server.semantic import SemanticRunner
 from server.state import DocumentState
+
+log = logging.getLogger(__name__)
 
 # The LSP methods and their handlers (each `handler(ls, params)`), with their options.
 FEATURES = [
@@ -135,6 +142,29 @@ class RerankServer(LanguageServer):
 
     def write(self, message: bytes) -> None:
         self.protocol.write(message)
+
+    def start_io(self, stdin=None, stdout=None):
+        """pygls's `start_io`, reading through `CappedReader`: a message over the size cap is
+        answered with an error and skipped, and the server lives on."""
+        self._stop_event = threading.Event()
+        reader = CappedReader(stdin or sys.stdin.buffer, self.thread_pool, self._oversized)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+                                  logger=log, error_handler=self.report_server_error))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def _oversized(self, size: int) -> None:
+        message = f"a message of {size} bytes is over the limit of {MAX_MESSAGE_BYTES} bytes; it was skipped"
+        log.warning("%s", message)
+        # JSON-RPC's answer to a request whose id could not be read: an error with a null id.
+        self.write(orjson.dumps({"jsonrpc": "2.0", "id": None,
+                                 "error": {"code": types.ErrorCodes.InvalidRequest.value, "message": message}}))
 
 
 def build() -> RerankServer:

@@ -6,16 +6,81 @@ can embed the ready-made JSON of diagnostics (`write`)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import Any, BinaryIO, Callable
 
 import orjson
 from lsprotocol import types
+from pygls.io_ import StdinAsyncReader
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger(__name__)
 
 NAME = "rerank-lint"
+
+# pygls reads whatever size a header announces: `Content-Length: 1000000000000` was a
+# MemoryError that ended the server. 128 MiB is far above any document an editor sends a
+# language server (VS Code stops syncing files at 50 MB).
+MAX_MESSAGE_BYTES = 128 << 20
+# A header line is read at most this long at a time: one without a line break cannot grow
+# without bound either.
+MAX_HEADER_LINE = 64 << 10
+_LENGTH = re.compile(rb"Content-Length: *(\d+)\r?\n?$", re.IGNORECASE)
+_PYGLS_LENGTH = re.compile(rb"^Content-Length: (\d+)\r\n$")  # what pygls's loop matches
+
+
+class CappedReader(StdinAsyncReader):
+    """pygls's stdin reader, with a cap on the size of a message. An oversized message is
+    skipped: `on_oversized(size)` is called on the event loop, and the reader moves on to the
+    next header in the stream, whose body it hands to pygls as if it had been the one asked
+    for, so pygls's loop goes on with the next message."""
+
+    def __init__(self, stdin: BinaryIO, executor, on_oversized: Callable[[int], None]):
+        super().__init__(stdin, executor)
+        self.on_oversized = on_oversized
+
+    def readline(self):
+        return self.loop.run_in_executor(self.executor, self._header_line)
+
+    def readexactly(self, n: int):
+        return self.loop.run_in_executor(self.executor, self._body, n)
+
+    def _header_line(self) -> bytes:
+        line = self.stdin.readline(MAX_HEADER_LINE)
+        match = _PYGLS_LENGTH.match(line)
+        if match and len(match.group(1)) > 18:
+            # pygls would take int() of it, and a number of thousands of digits raises there,
+            # outside any handler: say a size just over the cap instead, to be skipped.
+            return b"Content-Length: %d\r\n" % (MAX_MESSAGE_BYTES + 1)
+        return line
+
+    def _body(self, n: int) -> bytes:
+        while n > MAX_MESSAGE_BYTES:
+            self.loop.call_soon_threadsafe(self.on_oversized, n)
+            n = self._next_length()
+            if n is None:
+                return b""  # the end of the input: pygls stops as it does at any end
+        return self.stdin.read(n)
+
+    def _next_length(self) -> int | None:
+        """Skip the oversized body up to the next `Content-Length` header (it may follow the
+        garbage on the same line), read the rest of that header; the size it announces."""
+        length = None
+        while True:
+            line = self.stdin.readline(MAX_HEADER_LINE)
+            if not line:
+                return None
+            if length is None:
+                at = line.find(b"Content-Length:")
+                match = _LENGTH.match(line, at) if at >= 0 else None
+                if match:
+                    digits = match.group(1)
+                    length = int(digits) if len(digits) <= 18 else MAX_MESSAGE_BYTES + 1
+            elif not line.strip():
+                if length:
+                    return length
+                length = None  # `Content-Length: 0` names no message: keep looking
 
 
 class RerankProtocol(LanguageServerProtocol):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli
+from helpers import STRESS_MB, run_cli
 
 CORPUS = Path(__file__).parent / "hostile"
 LIMIT_S = 120  # generous: CI shares two cores; a hang or a blow-up takes far longer
@@ -31,7 +31,10 @@ def check(path: Path, *args) -> tuple[str, float]:
     ("deep_nesting.jsonl", ["RL001", "depth limit", "RL102"]),
     ("invalid_utf8.jsonl", ["RL003", "byte"]),
     ("nul_bytes.jsonl", ["RL008", "RL204"]),
-    ("huge_numbers.jsonl", ["RL001", "RL102"]),
+    # 1e400 and a 10,000-digit integer are valid JSON (orjson refuses them, the standard parser
+    # reads them, issue 15 item 10): the records are read, and a number where the query belongs
+    # is a type error, not a syntax error.
+    ("huge_numbers.jsonl", ["RL102", "`query` must be a string, not a number", "!RL001"]),
     ("wrong_types.jsonl", ["RL102", "RL002", "RL010", "RL101"]),
     ("control_and_invisible.jsonl", ["RL205", "RL204"]),
     ("bom_crlf_mixed.jsonl", ["RL004", "RL005", "RL006", "RL007"]),
@@ -41,7 +44,10 @@ def test_corpus_file(name, expected, tmp_path):
     target.write_bytes((CORPUS / name).read_bytes())
     out, _ = check(target)
     for needle in expected:
-        assert needle in out, (name, needle)
+        if needle.startswith("!"):
+            assert needle[1:] not in out, (name, needle)
+        else:
+            assert needle in out, (name, needle)
 
 
 def test_regex_pathological_text_is_checked_in_linear_time(tmp_path):
@@ -66,8 +72,9 @@ def test_a_million_empty_lines(tmp_path):
     assert "1000000 blank lines" in out and out.count("RL006") == 1
 
 
+@pytest.mark.slow
 def test_hundred_megabyte_single_line_with_all_rules(tmp_path):
-    passage = "lorem ipsum dolor sit amet " * 3_800_000 + "<b>end</b>"  # about 100 MB
+    passage = "lorem ipsum dolor sit amet " * (38_000 * STRESS_MB) + "<b>end</b>"  # about STRESS_MB MB
     path = tmp_path / "one_line.jsonl"
     path.write_text(json.dumps({"query": "q", "relevant_passages": [passage], "hard_negatives": ["n"] * 5}) + "\n")
     out, _ = check(path, "--select", "RL0,RL1,RL202,RL301")

@@ -333,11 +333,18 @@ class IncrementalLinter:
         items: list[Diagnostic] = []
         observers = linter.start_rules(self.replayed_rules, reporter, context)
         for state in self.states:
-            if state.record is None:
+            record = state.record
+            if record is None:
                 continue
-            reporter.bind(state.index, state.line.content, state.record)
-            linter.observe(observers, state.record, reporter)
-            items += [shift(d, state.index - state.record.line) for d in reporter.items]
+            # The record keeps the number it was checked at; a rule that collects line numbers
+            # for its conclusion (RL408's "lines 9") must see where the record is now.
+            checked_at, record.line = record.line, state.index
+            try:
+                reporter.bind(state.index, state.line.content, record)
+                linter.observe(observers, record, reporter)
+                items += reporter.items
+            finally:
+                record.line = checked_at
         return items + linter.finish_rules(self.replayed_rules, reporter, context)
 
     def diagnostics(self) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ _OVERFLOW = "number is infinity when parsed as double"
 _I64_MIN, _U64_END = -(1 << 63), 1 << 64
 
 
-def loads(content: bytes):
+def loads(content: bytes | str):
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError as exc:
@@ -41,10 +41,10 @@ def _refuse(constant: str):
     raise ValueError(constant)
 
 
-def _standard(content: bytes, refused: orjson.JSONDecodeError):
+def _standard(content: bytes | str, refused: orjson.JSONDecodeError):
     try:
         # Decoded here: given bytes, json.loads would also accept UTF-16 and UTF-32.
-        text = content.decode("utf-8")
+        text = content if isinstance(content, str) else content.decode("utf-8")
     except UnicodeDecodeError:
         raise refused from None
     try:

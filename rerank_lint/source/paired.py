@@ -7,8 +7,8 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-import orjson
 
+from rerank_lint.source import jsonparse
 from rerank_lint.source.records import schema_for
 from rerank_lint.source.normalize import passage_key, query_key
 from rerank_lint.source.lines import LineStore, iter_lines
@@ -28,8 +28,8 @@ class PairedFile:
             for line in iter_lines(stream):
                 self.store.record(line)
                 try:
-                    data = orjson.loads(line.content)
-                except orjson.JSONDecodeError:
+                    data = jsonparse.loads(line.content)
+                except jsonparse.JSONDecodeError:
                     continue
                 if not isinstance(data, dict):
                     continue

@@ -11,11 +11,19 @@ exactly.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"?|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
+# Whitespace and bare words are single-character-class repeats, which the regex engine runs
+# without growing its backtracking stack; string literals are scanned by hand (an alternation
+# inside a repeat, as in `"(?:[^"\\]|\\.)*"`, costs the engine memory per character: a
+# 10 MB passage took 1 GB).
+_SPACE = re.compile(rb"\s*")
+_WORD = re.compile(rb'[^\s{}\[\]:,"]+')
 _ESCAPE_PIECE = re.compile(rb"\\u[0-9a-fA-F]{4}|\\.|[^\\]+", re.DOTALL)
+_PUNCT = frozenset(b"{}[]:,")
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
 
 
 @dataclass(slots=True)
@@ -42,30 +50,61 @@ class LineSpans:
         return spans[-1] if spans else None
 
 
+def _tokens(content: bytes):
+    """(start, end, punctuation byte or 0) of each token, lazily: a list of every token of a
+    long line would itself cost dozens of times the line."""
+    n = len(content)
+    p = 0
+    while True:
+        p = _SPACE.match(content, p).end()
+        if p >= n:
+            return
+        c = content[p]
+        if c == _QUOTE:
+            q = p + 1
+            while True:
+                q = content.find(b'"', q)
+                if q < 0:
+                    yield p, n, 0  # unterminated: the rest of the line
+                    return
+                b = q - 1
+                while content[b] == _BACKSLASH:  # stops at the opening quote at the latest
+                    b -= 1
+                if (q - 1 - b) % 2 == 0:
+                    break  # an even run of backslashes escapes itself, not the quote
+                q += 1
+            yield p, q + 1, 0
+            p = q + 1
+        elif c in _PUNCT:
+            yield p, p + 1, c
+            p += 1
+        else:
+            end = _WORD.match(content, p).end()
+            yield p, end, 0
+            p = end
+
+
 def locate(content: bytes) -> LineSpans | None:
     """Spans of the top-level object of a line that orjson accepted; None if it is not an object."""
-    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(content)]
-    if not tokens or content[tokens[0][0]:tokens[0][1]] != b"{":
+    tokens = _tokens(content)
+    first = next(tokens, None)
+    if first is None or first[2] != ord("{"):
         return None
     fields: dict[str, list[FieldSpan]] = {}
-    i = 1
-    n = len(tokens)
-    while i < n:
-        start, end = tokens[i]
-        tok = content[start:end]
-        if tok == b"}":
-            return LineSpans(fields, tokens[0][0], end)
-        if tok == b",":
-            i += 1
+    for start, end, kind in tokens:
+        if kind == ord("}"):
+            return LineSpans(fields, first[0], end)
+        if kind == ord(","):
             continue
         key = _decode_key(content[start:end])
-        # key, colon, value
-        i += 2
-        if i >= n:
+        if next(tokens, None) is None:  # the colon
             break
-        value_start, value_end, elements, commas, i = _value(content, tokens, i)
+        value = next(tokens, None)
+        if value is None:
+            break
+        value_start, value_end, elements, commas = _value(content, value, tokens)
         fields.setdefault(key, []).append(FieldSpan(start, end, value_start, value_end, elements, commas))
-    return LineSpans(fields, tokens[0][0], len(content))
+    return LineSpans(fields, first[0], len(content))
 
 
 def _decode_key(literal: bytes) -> str:
@@ -77,33 +116,32 @@ def _decode_key(literal: bytes) -> str:
         return literal.strip(b'"').decode("utf-8", "replace")
 
 
-def _value(content: bytes, tokens, i):
-    """Parse one value starting at token i; returns its span, element spans and next index."""
-    start, end = tokens[i]
-    first = content[start:end]
-    if first not in (b"[", b"{"):
-        return start, end, [], [], i + 1
+_OPEN, _CLOSE = frozenset(b"[{"), frozenset(b"]}")
+
+
+def _value(content: bytes, first, tokens):
+    """One value starting at token `first`, consuming its tokens; its span and element spans."""
+    start, end, kind = first
+    if kind not in _OPEN:
+        return start, end, [], []
+    is_list = kind == ord("[")
     elements: list[tuple[int, int]] = []
     commas: list[tuple[int, int]] = []
-    depth = 0
+    depth = 1
     element_start = None
     last_end = end
-    j = i
-    while j < len(tokens):
-        s, e = tokens[j]
-        tok = content[s:e]
-        if tok in (b"[", b"{"):
+    for s, e, tok in tokens:
+        if tok in _OPEN:
             depth += 1
             if depth == 2 and element_start is None:
                 element_start = s
-        elif tok in (b"]", b"}"):
+        elif tok in _CLOSE:
             depth -= 1
             if depth == 0:
                 if element_start is not None:
                     elements.append((element_start, last_end))
-                kept = elements if first == b"[" else []
-                return start, e, kept, commas if first == b"[" else [], j + 1
-        elif depth == 1 and tok == b",":
+                return start, e, (elements if is_list else []), (commas if is_list else [])
+        elif depth == 1 and tok == ord(","):
             if element_start is not None:
                 elements.append((element_start, last_end))
                 element_start = None
@@ -111,8 +149,7 @@ def _value(content: bytes, tokens, i):
         elif depth == 1 and element_start is None:
             element_start = s
         last_end = e
-        j += 1
-    return start, len(content), elements, commas, j
+    return start, len(content), elements, commas
 
 
 class LiteralIndex:
@@ -131,38 +168,42 @@ class LiteralIndex:
         self.simple = b"\\" not in body and body.isascii()
         if self.simple:
             return
-        self._chars: list[int] = []  # character offset where each piece starts
-        self._bytes: list[int] = []  # byte offset (in the literal) where each piece starts
-        self._texts: list[str | None] = []  # the piece's text, None for an escape
+        # Offsets only, in compact arrays; a piece's text is decoded again when asked for: the
+        # decoded pieces of a 20 MB passage cost over a hundred times its size.
+        self._chars = array("q")  # character offset where each piece starts
+        self._bytes = array("q")  # byte offset (in the literal) where each piece starts
+        self._ends = array("q")  # byte offset where a plain piece ends; -1 for an escape
         chars = 0
         pending_high = False
+        window = 4 * self.CHUNK
         for m in _ESCAPE_PIECE.finditer(literal, 1, len(literal) - 1):
-            piece = m.group()
-            if piece.startswith(b"\\u") and 0xD800 <= int(piece[2:], 16) <= 0xDBFF:
-                # First half of a surrogate pair: the pair is one character, starting here.
-                self._chars.append(chars)
-                self._bytes.append(m.start())
-                self._texts.append(None)
-                pending_high = True
-                continue
-            if piece.startswith(b"\\"):
+            start, stop = m.span()
+            if literal[start] == 0x5C:  # a backslash: one escape
+                if literal[start + 1] == 0x75 and 0xD800 <= int(literal[start + 2:start + 6], 16) <= 0xDBFF:
+                    # First half of a surrogate pair: the pair is one character, starting here.
+                    self._chars.append(chars)
+                    self._bytes.append(start)
+                    self._ends.append(-1)
+                    pending_high = True
+                    continue
                 if not pending_high:
                     self._chars.append(chars)
-                    self._bytes.append(m.start())
-                    self._texts.append(None)
+                    self._bytes.append(start)
+                    self._ends.append(-1)
                 pending_high = False
                 chars += 1
                 continue
             pending_high = False
-            text = piece.decode("utf-8", "replace")
-            offset = m.start()
-            for start in range(0, len(text), self.CHUNK):
-                chunk = text[start:start + self.CHUNK]
+            b = start
+            while b < stop:
+                e = min(stop, b + window)
+                while e < stop and e > b + 1 and 0x80 <= literal[e] < 0xC0:
+                    e -= 1  # end the window before a byte that starts a character
                 self._chars.append(chars)
-                self._bytes.append(offset)
-                self._texts.append(chunk)
-                chars += len(chunk)
-                offset += len(chunk.encode("utf-8"))
+                self._bytes.append(b)
+                self._ends.append(e)
+                chars += len(literal[b:e].decode("utf-8", "replace"))
+                b = e
         self._end_char = chars
         self._end_byte = len(literal) - 1
 
@@ -172,8 +213,8 @@ class LiteralIndex:
         if index >= self._end_char or not self._chars:
             return self._end_byte
         i = bisect_right(self._chars, max(index, 0)) - 1
-        text = self._texts[i]
         within = index - self._chars[i]
-        if text is None or within == 0:
+        if self._ends[i] < 0 or within == 0:
             return self._bytes[i]
+        text = self.literal[self._bytes[i]:self._ends[i]].decode("utf-8", "replace")
         return self._bytes[i] + len(text[:within].encode("utf-8"))

@@ -56,6 +56,7 @@ class RepeatedWhitespace(TextRule):
 
     ## Fix
     `--fix` collapses a run of spaces and tabs to one space, and three or more line breaks to two.
+    Indentation at the start of a line is kept.
     """
 
     code, name, severity = "RL209", "repeated-whitespace", Severity.INFO
@@ -71,6 +72,10 @@ class RepeatedWhitespace(TextRule):
         stripped_end = len(text.rstrip())
         for m in self._pattern.finditer(text, stripped_start, stripped_end):
             run = m.group()
+            if text[m.start() - 1] == "\n" and run[0] != "\n":
+                # Indentation, which is content: the syntax of code, the nesting of a list. A
+                # run is matched from its first character, so this is the whole of it.
+                continue
             if "\n" in run:
                 yield TextHit(m.start(), m.end(), f"{run.count(chr(10))} line breaks in a row", "\n\n")
             else:
