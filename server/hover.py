@@ -97,7 +97,18 @@ def hover_parts(state: DocumentState, position: types.Position) -> tuple[list[st
                 parts.insert(0, info)
                 if found[0] == "query":
                     query = record.query
+    if line == 0:
+        parts.insert(0, trainer_info(state))
     return parts, query
+
+
+def trainer_info(state: DocumentState) -> str:
+    """Which trainer the file is judged by, and how it was chosen: every diagnostic depends on it."""
+    choice = state.inc.context.trainer
+    if choice is None:
+        return "**trainer**: not known yet (no record says; set `trainer` in the config)"
+    how = "set in the config" if choice.how == "set" else "detected from the records; set `trainer` in the config to change it"
+    return f"**trainer**: {choice.profile.title} — `{choice.name}` ({how})"
 
 
 def _token_info(state: DocumentState, record, key: str, index: int | None) -> str | None:

@@ -31,6 +31,9 @@ def cli_overrides(args) -> dict:
         raw["tokenizer"] = args.tokenizer
     if getattr(args, "semantic", False):
         raw["semantic"] = True
+    for name in ("trainer", "model", "max_length", "query_max_len", "passage_max_len", "train_group_size"):
+        if getattr(args, name, None) is not None:
+            raw[name.replace("_", "-")] = getattr(args, name)
     return raw
 
 
@@ -46,6 +49,10 @@ def file_settings(path: Path, args) -> Settings:
     except TokenizerError as exc:
         where = f" (set in {settings.source})" if settings.source and not getattr(args, "tokenizer", None) else ""
         raise UsageError(f"setting `tokenizer`{where}: {exc}") from None
+    if settings.model:
+        from rerank_lint.trainers.choice import model_tokenizer
+
+        model_tokenizer(settings)  # a model that cannot be read offline is a configuration error: said before checking
     return settings
 
 

@@ -14,6 +14,7 @@ from rerank_lint.report.stats import dataset_stats
 def format_stats(s: dict) -> str:
     lines = [
         f"{s['file']} ({s['format'] or 'unknown'} format)",
+        f"  trainer              {_trainer_line(s)}",
         f"  records              {s['records']}" + (f"  ({s['invalid_lines']} invalid lines)" if s["invalid_lines"] else ""),
         f"  queries (unique)     {s['queries']}",
         f"  relevant passages    {s['relevant_passages']}",
@@ -36,6 +37,14 @@ def format_stats(s: dict) -> str:
                          f"({d['near_duplicate_share']:.0%}, {d['clusters']} groups); "
                          f"effective number of distinct topics {d['effective_topics']:.0f}")
     return "\n".join(lines) + "\n"
+
+
+def _trainer_line(s: dict) -> str:
+    if not s.get("trainer"):
+        return "unknown (no record says)"
+    how = "set" if s["trainer_chosen"] == "set" else "detected from the records; set `trainer` or --trainer to change it"
+    return (f"{s['trainer']} ({how}); cuts {s['pairs_cut_by_trainer']} of {s['pairs']} query + passage pairs "
+            f"at {s['trainer_limit']}")
 
 
 def run_stats(args) -> int:

@@ -6,7 +6,7 @@ from rerank_lint.diagnostics.diagnostic import Applicability, Severity
 from rerank_lint.source.records import Format
 from rerank_lint.rules.base import RecordRule
 
-_FORMAT_NAMES = {Format.COHERE: "Cohere", Format.BGE: "FlagEmbedding/BGE"}
+_FORMAT_NAMES = {Format.COHERE: "Cohere", Format.BGE: "FlagEmbedding/BGE", Format.ST: "sentence-transformers"}
 
 
 class MixedFormat(RecordRule):
@@ -33,8 +33,9 @@ class MixedFormat(RecordRule):
         if expected is None or record.schema.format is expected.format:
             return
         key = record.schema.relevant_key if record.schema.relevant_key in record.data else record.schema.negative_key
+        expected_keys = f"expected `{expected.relevant_key}`" if expected.relevant_key else "expected columns without Cohere or BGE keys"
         report.at_key(self, key, f"{_FORMAT_NAMES[record.schema.format]} record in a {_FORMAT_NAMES[expected.format]} file "
-                                 f"(expected `{expected.relevant_key}`)")
+                                 f"({expected_keys})")
 
 
 class MissingField(RecordRule):
@@ -211,6 +212,8 @@ class UnknownKey(RecordRule):
     summary = "a key the format does not use"
 
     def check_record(self, record, report):
+        if record.schema.format is Format.ST:
+            return  # every column is an input there: RL113 reports the ones that should not be
         known = record.schema.known_keys
         for key in record.data:
             if key not in known:
@@ -256,6 +259,7 @@ class EmptyNegativesBge(RecordRule):
     """An empty `neg` list in a FlagEmbedding/BGE file.
 
     ## Why it matters
+    Serves FlagEmbedding (an error there; a warning for another trainer reading a BGE file).
     FlagEmbedding samples `train_group_size - 1` negatives from `neg`; with none it divides by
     zero and the run crashes, possibly hours in.
 

@@ -87,11 +87,21 @@ class PassageLeak(DatasetRule):
                     report.at_value(self, key, i, f"this passage is also in the {role} file {other}, line {line + 1}", related=[related])
 
 
+def looks_like_eval(path: str) -> bool:
+    """Whether a file's name says it holds evaluation data (`*_val`, `*_test`, `*eval*`): such
+    a file is the other side of a pair, never a training file missing one."""
+    stem = Path(path).stem.lower()
+    return "eval" in stem or stem.endswith(("_val", "_valid", "_validation", "_test", "_dev", "-val", "-test", "-dev")) \
+        or stem in ("val", "valid", "validation", "test", "dev")
+
+
 class NoEvalFile(DatasetRule):
     """A training file with no evaluation file paired to it.
 
     ## Why it matters
-    Without a validation file, Cohere sets aside part of the training data for evaluation: fewer
+    Serves Cohere (not reported for another trainer: the open-source trainers evaluate only on
+    request). Not reported on a file that is itself an evaluation file (paired as one, or named
+    `*_val`, `*_test`, `*eval*`). Without a validation file, Cohere sets aside part of the training data for evaluation: fewer
     examples to train on, and a test set nobody checked by hand.
 
     ## Example
@@ -110,7 +120,7 @@ class NoEvalFile(DatasetRule):
         return False  # a conclusion about the file, drawn in finish()
 
     def finish(self, report, context):
-        if context.train_path is not None or not context.records:
+        if context.train_path is not None or context.is_eval or not context.records or looks_like_eval(context.path):
             return  # this is the evaluation file, or there is nothing to train on
         if context.eval_path is None:
             report.at_file(self, "no evaluation file is paired with this file; part of the training data will be set aside "

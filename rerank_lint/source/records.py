@@ -12,6 +12,8 @@ from rerank_lint.source.spans import FieldSpan, LineSpans, LiteralIndex, locate
 class Format(enum.Enum):
     COHERE = "cohere"
     BGE = "bge"
+    # sentence-transformers reads columns by order, whatever their names: no fixed keys.
+    ST = "sentence-transformers"
 
 
 class Role(enum.Enum):
@@ -40,19 +42,35 @@ BGE = Schema(
     Format.BGE,
     "pos",
     "neg",
-    frozenset({"query", "pos", "neg", "pos_scores", "neg_scores", "prompt", "type"}),
+    frozenset({"query", "pos", "neg", "pos_scores", "neg_scores", "prompt", "type", "query_prompt", "passage_prompt"}),
     ("query", "pos", "neg"),
 )
-SCHEMAS = {Format.COHERE: COHERE, Format.BGE: BGE}
+# The keys are empty: a sentence-transformers record's texts are its columns in order
+# (`st_layout`), so the Cohere/BGE rules that look up `relevant_key` find nothing to check.
+ST = Schema(Format.ST, "", "", frozenset(), ())
+SCHEMAS = {Format.COHERE: COHERE, Format.BGE: BGE, Format.ST: ST}
 
 
 def detect_format(data: dict) -> Format | None:
-    """The format a record's keys say it is in; None when they say neither."""
+    """The format a record's keys say it is in; None when they say nothing clear.
+
+    Cohere's and BGE's keys are decisive. Without them, a record is sentence-transformers' only
+    when its columns, read in order as that trainer reads them, form one of its layouts (pair,
+    triplet, labeled pair or list): `{"query": "q"}` is a broken Cohere record, not a layout.
+    """
     if "relevant_passages" in data or "hard_negatives" in data:
         return Format.COHERE
     if "pos" in data or "neg" in data:
         return Format.BGE
+    if st_layout(data).kind != "unknown":
+        return Format.ST
     return None
+
+
+def st_layout(data: dict):
+    from rerank_lint.trainers.profiles import describe_layout
+
+    return describe_layout(data)
 
 
 def schema_for(data: dict, forced: "Schema | None" = None, file_schema: "Schema | None" = None) -> "Schema":
@@ -123,6 +141,8 @@ class Record:
     def texts(self) -> list[TextRef]:
         # Called for every record by the text rules: built directly, without the helpers above.
         data = self.data
+        if self.schema.format is Format.ST:
+            return self._column_texts()
         refs = []
         query = data.get("query")
         if isinstance(query, str):
@@ -132,6 +152,39 @@ class Record:
             if isinstance(value, list):
                 refs.extend(TextRef(role, key, i, text) for i, text in enumerate(value) if isinstance(text, str))
         return refs
+
+    def _column_texts(self) -> list[TextRef]:
+        """A sentence-transformers record's texts: the first input column is the query, every
+        other text column a passage (a labeled pair's passage is relevant or not by its label,
+        which the text rules do not need: they read every passage the same way)."""
+        layout = st_layout(self.data)
+        refs = []
+        if layout.query is not None and isinstance(self.data[layout.query], str):
+            refs.append(TextRef(Role.QUERY, layout.query, None, self.data[layout.query]))
+        for position, key in enumerate(layout.passages):
+            value = self.data[key]
+            role = Role.RELEVANT if position == 0 and layout.kind != "labeled-list" else Role.NEGATIVE
+            if isinstance(value, str):
+                refs.append(TextRef(role, key, None, value))
+            elif isinstance(value, list):
+                refs.extend(TextRef(Role.RELEVANT, key, i, t) for i, t in enumerate(value) if isinstance(t, str))
+        return refs
+
+    def pairs(self) -> list[tuple[str, int | None, str]]:
+        """(key, index, text) of every passage the trainer pairs with the query, in any format."""
+        if self.schema.format is Format.ST:
+            return [(ref.key, ref.index, ref.text) for ref in self._column_texts() if ref.role is not Role.QUERY]
+        return [(self.schema.relevant_key, i, t) for i, t in self.relevant()] + \
+            [(self.schema.negative_key, i, t) for i, t in self.negatives()]
+
+    @property
+    def query_ref(self) -> tuple[str, str] | None:
+        """(key, text) of the query in any format: `query`, or an ST record's first input column."""
+        if self.schema.format is Format.ST:
+            layout = st_layout(self.data)
+            value = self.data.get(layout.query) if layout.query is not None else None
+            return (layout.query, value) if isinstance(value, str) else None
+        return ("query", self.query) if self.query is not None else None
 
     @property
     def content_hash(self) -> int:

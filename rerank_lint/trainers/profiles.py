@@ -32,6 +32,17 @@ PLATFORM_ONLY: Mapping[str, str] = {
     "RL108": FLAGEMBEDDING,  # empty-negatives-bge: FlagEmbedding divides by zero on `neg: []`
 }
 
+# What a platform-only rule is for every other trainer: still worth a look (a passage both
+# relevant and negative trains a contradiction anywhere; few queries overfit anywhere) or not
+# reported at all (None: another platform's cap or its own evaluation split).
+ELSEWHERE: Mapping[str, str | None] = {
+    "RL401": "info",
+    "RL404": "warning",
+    "RL411": None,
+    "RL503": None,
+    "RL108": "warning",
+}
+
 
 @dataclass(frozen=True)
 class TrainerProfile:

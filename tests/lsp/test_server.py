@@ -266,6 +266,8 @@ async def test_hover_code_lens_inlay_hints(client, workdir):
     await open_doc(client, path, text)
     hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 13)))
     assert "query" in hover.contents.value and "tokens" in hover.contents.value
+    # The first line's hover names the trainer the file is judged by, and how it was chosen.
+    assert "**trainer**" in hover.contents.value and "`cohere` (detected from the records" in hover.contents.value
     hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 60)))
     assert "cut after" in hover.contents.value and "RL301" in hover.contents.value
     col = (HTML % 2).index("<b>") + 1
