@@ -1,6 +1,7 @@
 """Schema, token budget and in-record rules on crafted records with known answers."""
 
 import orjson
+import pytest
 
 from rerank_lint.trainers.tokens import load_tokenizer
 
@@ -132,10 +133,29 @@ def test_hard_negative_counts():
     assert "RL408" in codes(lint(record(query="q", relevant_passages=["p"])))
     assert "RL408" in codes(lint(cohere(negatives=[])))
     few = only(lint(cohere(negatives=["a", "b", "a"])), "RL409")
-    assert few and "2 distinct hard negatives" in few[0].message
+    assert few and "fewer than 5 distinct hard negatives" in few[0].message and "(lines 1)" in few[0].message
     assert not only(lint(cohere(negatives=["a", "b", "c"]), min_hard_negatives=3), "RL409")
 
 
 def test_passage_equal_to_query():
     found = only(lint(cohere(query="What is BM25?", relevant=["what is bm25"])), "RL410")
     assert found and "relevant passage is the query itself" in found[0].message
+
+
+def test_no_or_few_hard_negatives_is_one_file_level_diagnostic_with_the_count():
+    # Issue 13: 11,934 info lines in 12 files with no negatives at all became one line per file.
+    none = "".join(cohere(query=f"q{i}", negatives=[]) for i in range(7))
+    found = only(lint(none), "RL408")
+    assert len(found) == 1 and found[0].message.startswith("7 of 7 records have no hard negatives")
+    assert found[0].range.start.line == 0 and found[0].record_key is None
+    few = "".join(cohere(query=f"q{i}", negatives=["a", "b"]) for i in range(3)) + cohere(query="q9", negatives=list("abcdef"))
+    found = only(lint(few), "RL409")
+    assert len(found) == 1 and found[0].message.startswith("3 of 4 records have fewer than 5 distinct hard negatives")
+    assert "lines 1, 2, 3" in found[0].message
+
+
+@pytest.mark.parametrize("negative", ["bm25 is a ranking function.", "BM25  is a ranking\nfunction. ", " BM25 IS A RANKING FUNCTION."])
+def test_a_relevant_passage_among_the_negatives_up_to_case_and_whitespace(negative):
+    found = only(lint(cohere(relevant=["BM25 is a ranking function."], negatives=[negative, "x", "y", "z", "w"])), "RL404")
+    assert len(found) == 1
+    assert not only(lint(cohere(relevant=["BM25 is a ranking function."], negatives=["BM25 is a scoring function.", "x"])), "RL404")

@@ -78,3 +78,39 @@ def test_role_is_named_in_the_message_and_range_is_the_string():
     d = only(lint(line), "RL202")[0]
     assert d.message.startswith("hard negative:")
     assert slice_bytes(line, d) == b"<i>"
+
+
+# --- issue 13: cheap-rule precision -----------------------------------------------------------
+
+def test_underscore_blanks_of_a_fill_in_question_are_content():
+    assert hits("RL207", "It takes ___________ minutes to boil an egg.") == []
+    assert hits("RL207", "Fill in: ___ + ___ = 10") == []
+    assert hits("RL207", "great!!!!!!!") == [("!!!!!!!", None)]  # other runs are still found
+
+
+def test_mojibake_c1_bytes_are_rl206_only_and_the_safe_fix_keeps_them(tmp_path):
+    from helpers import run_cli
+
+    text = "BM25 is a ranking function \u00e2\u0080\u0094 used widely."
+    assert hits("RL204", text) == []  # the C1 bytes of mojibake are left to RL206
+    found = lint(cohere(relevant=[text]))
+    assert "RL204" not in [d.code for d in found]
+    assert [d.message for d in only(found, "RL206")] == ["relevant passage: mojibake 'â\\x80\\x94', probably '—'"]
+    # A C1 control byte that is not part of mojibake is still RL204's.
+    assert hits("RL204", "a \u0085 b") == [("\u0085", "")]
+    path = tmp_path / "t.jsonl"
+    path.write_text(cohere(relevant=[text]), encoding="utf-8")
+    run_cli("check", "--fix", "--select", "RL2", str(path), cwd=tmp_path)
+    fixed = path.read_text(encoding="utf-8")
+    # Repaired, or left whole for the unsafe fix: never `â` with its bytes gone.
+    assert "\u2014" in fixed or "\u00e2\\u0080\\u0094" in fixed or "\u00e2\u0080\u0094" in fixed, fixed
+    assert "function \u00e2 used" not in fixed and "function \u00e2  used" not in fixed
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("see en.wikipedia.org/wiki/Okapi_BM25 for more", [("en.wikipedia.org/wiki/Okapi_BM25", "")]),
+    ("docs at example.com/page today", [("example.com/page", "")]),
+    ("open report.pdf and setup.py, version 1.2.3", []),
+])
+def test_bare_domains_are_urls_file_names_and_versions_are_not(text, expected):
+    assert hits("RL201", text) == expected

@@ -13,11 +13,19 @@ from rerank_lint.rules.base import DatasetRule, GroupRule, RecordRule
 from rerank_lint.source.normalize import passage_key, query_key
 
 
+def same_record(report, line: int, record) -> bool:
+    """Whether an earlier line holds the same record, byte for byte. The groups are keyed by a
+    64-bit hash to keep memory bounded; equal hashes only say the records are probably equal,
+    and a copy is deleted by a fix, so the bytes decide."""
+    return report.context.store.content(line).strip() == record.content.strip()
+
+
 class TooFewQueries(GroupRule):
     """Fewer unique queries than the platform's minimum (256).
 
     ## Why it matters
-    Cohere rejects a rerank fine-tuning file with fewer than 256 unique queries ("the minimum
+    Serves Cohere: an error there, info for the other trainers (which have no minimum, though
+    few queries still overfit). Cohere rejects a rerank fine-tuning file with fewer than 256 unique queries ("the minimum
     number of labeled examples is 256"), and fewer examples train a weaker model anyway. The
     minimum is the `min-unique-queries` setting.
 
@@ -32,8 +40,9 @@ class TooFewQueries(GroupRule):
     summary = "fewer unique queries than the minimum"
 
     def group_keys(self, record):
-        if record.query is not None:
-            yield record.query, None
+        query = record.query_ref  # a sentence-transformers record's query is its first column
+        if query is not None:
+            yield query[1], None
 
     def conflict(self, first, later):
         return False
@@ -69,10 +78,9 @@ class DuplicateQuery(GroupRule):
         if query is not None and query.strip():
             yield query_key(query), record.content_hash
 
-    def conflict(self, first, later):
-        return first.payload != later.payload  # an exact copy of the record is RL403's
-
     def report_conflict(self, report, record, first, later):
+        if first.payload == later.payload and same_record(report, first.line, record):
+            return  # an exact copy of the record is RL403's
         report.at_value(self, "query", None, f"the query repeats line {first.line + 1}",
                         related=[report.related_value(first.line, "query", None, "first occurrence of the query")])
 
@@ -99,6 +107,8 @@ class DuplicateRecord(GroupRule):
         yield record.content_hash, None
 
     def report_conflict(self, report, record, first, later):
+        if not same_record(report, first.line, record):
+            return  # a hash collision: distinct records, and deleting one would lose data
         related = report.related_value(first.line, "query", None, "first copy of the record")
         report.at_record(self, f"the record is an exact copy of line {first.line + 1}",
                          report.delete_line_fix("delete the duplicate record", Applicability.UNSAFE), [related])
@@ -108,6 +118,8 @@ class RelevantAndNegative(RecordRule):
     """A passage listed both as relevant and as hard negative in the same record.
 
     ## Why it matters
+    Serves Cohere, whose upload failed on such a record (an error there); a warning for the other
+    trainers, where the record trains the model to score one text both up and down.
     The label contradicts itself, and Cohere rejects the upload when any record has one.
 
     ## Example
@@ -122,14 +134,19 @@ class RelevantAndNegative(RecordRule):
     fix = Applicability.UNSAFE
 
     def check_record(self, record, report):
-        relevant = {text for _, text in record.relevant()}
+        # Case and whitespace do not make another passage: "Paris is  the capital." is a copy.
+        relevant = {_same_passage(text) for _, text in record.relevant()}
         if not relevant:
             return
         key = record.schema.negative_key
         for index, text in record.negatives():
-            if text in relevant:
+            if _same_passage(text) in relevant:
                 fix = report.remove_elements_fix(key, [index], "remove it from the hard negatives", Applicability.UNSAFE)
                 report.at_value(self, key, index, "this hard negative is also a relevant passage of the record (the upload fails)", fix)
+
+
+def _same_passage(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 class EmptyHardNegative(RecordRule):
@@ -236,12 +253,36 @@ class LabelConflict(GroupRule):
                         related=[report.related_value(first.line, other_key, first.payload[1], f"the same passage as {other_role}")])
 
 
-class NoHardNegatives(RecordRule):
-    """A Cohere record without hard negatives.
+class _CountedRecords(DatasetRule):
+    """Records that each lack something the file as a whole should have: one file-level
+    diagnostic with the count and the first lines, not one line per record (12 files without
+    negatives made 11,934 info lines). JSON, SARIF and the editor get the same single entry."""
+
+    record_local = False
+    shown = 5
+
+    def start(self, context):
+        self.lines: list[int] = []
+        self.total = 0
+
+    def finish(self, report, context):
+        if not self.lines:
+            return
+        n = len(self.lines)
+        where = ", ".join(str(line + 1) for line in self.lines[:self.shown]) + (", …" if n > self.shown else "")
+        report.at_file(self, self.describe(n) + f" (lines {where})")
+
+    def describe(self, n: int) -> str:
+        raise NotImplementedError
+
+
+class NoHardNegatives(_CountedRecords):
+    """Cohere records without hard negatives, counted once for the file.
 
     ## Why it matters
     Hard negatives are optional but they are what teaches a reranker fine distinctions; Cohere
-    recommends about five per query.
+    recommends about five per query. One file-level diagnostic gives the count and the first
+    lines (no entry per record).
 
     ## Example
         {"query": "q", "relevant_passages": ["A"]}
@@ -252,25 +293,30 @@ class NoHardNegatives(RecordRule):
     """
 
     code, name, severity = "RL408", "no-hard-negatives", Severity.INFO
-    summary = "a record without hard negatives"
+    summary = "records without hard negatives"
 
-    def check_record(self, record, report):
-        if record.schema.format is Format.BGE:
-            return  # an empty `neg` is RL108, an error for FlagEmbedding
+    def observe(self, record, report):
+        if record.schema.format is not Format.COHERE:
+            return  # an empty `neg` is RL108, an error for FlagEmbedding; ST layouts say it by their shape
+        self.total += 1
         value = record.data.get("hard_negatives")
         if value is None:
             if record.query is not None:
-                report.at_value(self, "query", None, "the record has no hard negatives (about five per query are recommended)")
+                self.lines.append(record.line)
         elif isinstance(value, list) and not any(isinstance(v, str) and v.strip() for v in value):
-            report.at_value(self, "hard_negatives", None, "the record has no hard negatives (about five per query are recommended)")
+            self.lines.append(record.line)
+
+    def describe(self, n):
+        return (f"{n} of {self.total} records have no hard negatives (about five per query are recommended)")
 
 
-class FewHardNegatives(RecordRule):
-    """Fewer hard negatives than recommended (5, the `min-hard-negatives` setting).
+class FewHardNegatives(_CountedRecords):
+    """Records with fewer hard negatives than recommended (5, the `min-hard-negatives` setting),
+    counted once for the file.
 
     ## Why it matters
     Cohere recommends about five hard negatives per query; fewer gives the model fewer
-    contrasts to learn from.
+    contrasts to learn from. One file-level diagnostic gives the count and the first lines.
 
     ## Example
         "hard_negatives": ["A", "B"]
@@ -280,15 +326,17 @@ class FewHardNegatives(RecordRule):
     """
 
     code, name, severity = "RL409", "few-hard-negatives", Severity.INFO
-    summary = "fewer hard negatives than recommended"
+    summary = "records with fewer hard negatives than recommended"
 
-    def check_record(self, record, report):
-        key = record.schema.negative_key
+    def observe(self, record, report):
+        self.total += 1
         distinct = {text for _, text in record.negatives() if text.strip()}
-        minimum = self.settings.min_hard_negatives
-        if 0 < len(distinct) < minimum:
-            n = len(distinct)
-            report.at_key(self, key, f"{n} distinct hard negative{'s' if n != 1 else ''}; {minimum} are recommended")
+        if 0 < len(distinct) < self.settings.min_hard_negatives:
+            self.lines.append(record.line)
+
+    def describe(self, n):
+        return (f"{n} of {self.total} records have fewer than {self.settings.min_hard_negatives} distinct hard "
+                f"negatives (1 to {self.settings.min_hard_negatives - 1})")
 
 
 class PassageEqualsQuery(RecordRule):
@@ -313,15 +361,34 @@ class PassageEqualsQuery(RecordRule):
         if not query or not query.strip():
             return
         target = query_key(query)
+        squeezed = None
+        limit = 2 * len(query) + 8
         for ref in record.texts():
-            if ref.index is not None and len(ref.text) < 2 * len(query) + 8 and query_key(ref.text) == target:
+            text = ref.text
+            if ref.index is None or len(text) >= limit:
+                continue
+            if text.isascii():
+                # A necessary condition at C speed (the regex key of every passage was a tenth
+                # of a check): an ASCII text's key, less its spaces, is the text lowercased
+                # without whitespace and prose punctuation.
+                if squeezed is None:
+                    squeezed = target.replace(" ", "")
+                if text.lower().translate(_SQUEEZE) != squeezed:
+                    continue
+            if query_key(text) == target:
                 report.at_value(self, ref.key, ref.index, f"this {ref.role.value} is the query itself")
+
+
+# ASCII whitespace (as `\s` matches it) and the ASCII prose punctuation of query_key.
+_SQUEEZE = {c: None for c in range(128) if chr(c).isspace() or chr(c) in ".,;:!?'\"`()[]{}"}
 
 
 class FileTooLarge(DatasetRule):
     """A file larger than the platform accepts (1.5 GB).
 
     ## Why it matters
+    Serves Cohere (its 1.5 GB upload cap); not reported for the other trainers, which stream
+    files of any size.
     Cohere rejects rerank fine-tuning files over 1.5 GB (`max-file-bytes`, default 1.5e9 bytes).
 
     ## Example

@@ -45,7 +45,11 @@ _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 _SENTENCE_END = frozenset(".?!:\n;")
 _PUNCTUATION = re.compile(r"^[^\w\\=<>+×÷≤≥≠^*%-]$")
 
-KINDS = ("answer", "number", "math", "negation", "name", "quote")
+KINDS = ("answer", "number", "math", "negation", "name", "quote", "question")
+# Question words that fix what is asked: "Who wrote X?" and "When was X published?" are two
+# questions about one topic. "what", "which" and "how" are left out: they trade places in
+# paraphrases ("What is the capital" / "Which city is the capital").
+_ASKS = frozenset("who whom whose when where why".split())
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,17 @@ def _quoted(text: str) -> Counter:
     return Counter(" ".join(t for t, _, _ in _tokens(a or b)) for a, b in _QUOTED.findall(text))
 
 
+_FORMULA = re.compile(r"\\\((.*?)\\\)|\\\[(.*?)\\\]|\$([^$]+)\$", re.DOTALL)
+_LAYOUT_RAW = re.compile(r"\\(?:left|right|mathrm|text|mathbf|displaystyle|quad|qquad|[,;! ])|\s+")
+
+
+def _formulas(text: str) -> Counter:
+    # In a formula the order is the meaning: "16-(6+4) \div 2" and "16-6+(4 \div 2)" hold the
+    # same numbers and operators, and the token multisets cannot tell them apart.
+    # A final "=" asks what a question mark asks (as in `_drop_trailing_equals`).
+    return Counter(_LAYOUT_RAW.sub("", next(g for g in m.groups() if g is not None)).rstrip("=?") for m in _FORMULA.finditer(text))
+
+
 def _split_answer(text: str) -> tuple[str, str | None]:
     matches = list(SEPARATOR.finditer(text))
     if not matches:
@@ -151,7 +166,7 @@ def compare(a: str, b: str) -> Difference:
         question_a, question_b, answer_a, answer_b = a, b, None, None
     if answer_a is not None and answer_b is not None:
         left, right = [t for t, _, _ in _tokens(answer_a)], [t for t, _, _ in _tokens(answer_b)]
-        if left != right:
+        if left != right or _formulas(answer_a) != _formulas(answer_b):
             reasons.append("answer")
             spans.append((answer_a.strip(), answer_b.strip()))
     tokens_a, tokens_b = _tokens(question_a), _tokens(question_b)
@@ -170,10 +185,16 @@ def compare(a: str, b: str) -> Difference:
     for kind, count in checks:
         if count(norm_a) != count(norm_b):
             reasons.append(kind)
+    if "math" not in reasons and _formulas(question_a) != _formulas(question_b):
+        reasons.append("math")
     if _names(tokens_a) != _names(tokens_b) or _renamed(matcher, norm_a, norm_b):
         reasons.append("name")
     if _quoted(question_a) != _quoted(question_b):
         reasons.append("quote")
+    asks_a = {t.lower() for t in norm_a if t.lower() in _ASKS}
+    asks_b = {t.lower() for t in norm_b if t.lower() in _ASKS}
+    if asks_a and asks_b and asks_a != asks_b:
+        reasons.append("question")
     spans.sort(key=lambda s: -(len(s[0]) + len(s[1])))
     return Difference(not reasons, tuple(dict.fromkeys(reasons)), tuple(spans))
 
@@ -198,16 +219,19 @@ class Template:
                 f"not paraphrases")
 
 
-def template_of(pairs: Iterable[tuple[str, str]], min_pairs: int = 20, min_share: float = 0.5) -> Template | None:
+def template_of(pairs: Iterable[tuple[str, str]], min_pairs: int = 20, min_share: float = 0.5,
+                verdicts: Iterable[Difference] | None = None) -> Template | None:
     """The file's query template, when at least `min_share` of at least `min_pairs` near-duplicate
-    pairs are different examples of it; else None (then the pairs are judged one by one)."""
+    pairs are different examples of it; else None (then the pairs are judged one by one).
+    `verdicts`: `compare`'s, already computed for the pairs, in their order."""
     examined = different = 0
     slots: Counter = Counter()
     separators: Counter = Counter()
     prefix: list[str] | None = None
+    known = iter(verdicts) if verdicts is not None else None
     for a, b in pairs:
         examined += 1
-        verdict = compare(a, b)
+        verdict = next(known) if known is not None else compare(a, b)
         for text in (a, b):
             words = text.split()
             if prefix is None:
@@ -233,3 +257,22 @@ def template_of(pairs: Iterable[tuple[str, str]], min_pairs: int = 20, min_share
     else:
         template += f" {{{slot}}} …"
     return Template(template.strip(), slot, examined, different, slot_pairs)
+
+
+def frame(a: str, b: str, min_share: float = 0.5) -> tuple[str, str] | None:
+    """The parts of `a` and `b` between their common leading and trailing words, when those
+    shared words are at least `min_share` of the shorter text: a template around a slot
+    ("A user asked: Question: {…} This is about the product: …"). The cosine of the whole texts
+    then mostly measures the template; the parts say whether the slots mean the same. None when
+    the texts share no such frame."""
+    words_a, words_b = a.split(), b.split()
+    shortest = min(len(words_a), len(words_b))
+    head = 0
+    while head < shortest and words_a[head] == words_b[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and words_a[-1 - tail] == words_b[-1 - tail]:
+        tail += 1
+    if not shortest or head + tail < min_share * shortest:
+        return None
+    return " ".join(words_a[head:len(words_a) - tail]), " ".join(words_b[head:len(words_b) - tail])

@@ -76,12 +76,14 @@ class TopicSpread:
 
 
 class NearDuplicates:
-    """Pairs of texts with cosine >= threshold and the same numbers and symbols, kept across
-    passes: `pairs` for a new set of texts compares only the texts that joined it, with each
-    other and with those already there. A set built at once is `similar_pairs` over it."""
+    """Pairs of texts with cosine >= threshold (and, with `figures`, the same numbers and
+    symbols), kept across passes: `pairs` for a new set of texts compares only the texts that
+    joined it, with each other and with those already there. A set built at once is
+    `similar_pairs` over it."""
 
-    def __init__(self, threshold: float):
+    def __init__(self, threshold: float, figures: bool = True):
         self.threshold = threshold
+        self.figures = figures
         self.partners: dict[int, dict[int, float]] = {}  # every member -> {partner: cosine}
         self._figures: dict[int, Counter] = {}
         self._last: tuple | None = None
@@ -132,7 +134,7 @@ class NearDuplicates:
         partners = self.partners
         for a, b, similarity in zip(i.tolist(), j.tolist(), score.tolist()):
             a, b = rows[a], columns[b]
-            if a != b and self._figures_of(a, texts) == self._figures_of(b, texts):
+            if a != b and (not self.figures or self._figures_of(a, texts) == self._figures_of(b, texts)):
                 partners[a][b] = partners[b][a] = similarity
 
     def _figures_of(self, text: int, texts: list[str]) -> Counter:
@@ -144,20 +146,66 @@ class NearDuplicates:
 
 def near_duplicate_pairs(index, ids, what: str, threshold: float):
     """Pairs (positions in `ids`) of the texts of one kind ("queries", "passages") that nearly
-    repeat each other, from the index's kept `NearDuplicates` of that kind."""
+    repeat each other, from the index's kept `NearDuplicates` of that kind. Query pairs are all
+    kept: whether two queries ask the same thing is `difference.compare`'s verdict, which
+    `query_candidates` adds; passages must have the same numbers and symbols."""
     vectors = index.vectors()
-    found = index.keep(("near-duplicates", what, threshold), lambda: NearDuplicates(threshold))
+    found = index.keep(("near-duplicates", what, threshold), lambda: NearDuplicates(threshold, figures=what != "queries"))
     return found.pairs(ids, vectors, index.table.texts)
 
 
+def query_candidate_floor(settings) -> float:
+    return min(settings.paraphrase_threshold, settings.paraphrase_info_threshold)
+
+
+def query_candidates(index):
+    """Pairs of distinct queries (groups of RL402, positions in `query_groups().text`) with
+    cosine >= the candidate floor, their scores, and `compare`'s verdict on each: computed once
+    a pass, the verdicts kept across passes (text ids are never reused)."""
+    def compute():
+        import numpy as np
+
+        from rerank_lint.semantic.difference import compare
+
+        groups = index.query_groups()
+        first, second, score = near_duplicate_pairs(index, groups.text, "queries", query_candidate_floor(index.settings))
+        verdicts = index.keep("query-verdicts", dict)
+        texts, ids = index.table.texts, groups.text
+        found = []
+        for a, b in zip(ids[first].tolist(), ids[second].tolist()):
+            key = (a, b) if a < b else (b, a)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = compare(texts[a], texts[b])
+            found.append(verdict)
+        same = np.array([v.same_question for v in found], dtype=bool)
+        return first, second, score, same, found
+
+    return index.memo("query-candidates", compute)
+
+
 def query_near_duplicates(index, vectors, threshold: float):
-    """Pairs of distinct queries (groups of RL402) that nearly repeat each other, and the cluster
-    of each group: computed once, shared by RL601, RL607 and `stats`."""
+    """Pairs of distinct queries (groups of RL402) that ask the same question at cosine >=
+    `threshold`, and the cluster of each group: computed once, shared by RL601, RL607 and
+    `stats`."""
     def compute():
         from rerank_lint.semantic.search import clusters
 
         groups = index.query_groups()
-        first, second, score = near_duplicate_pairs(index, groups.text, "queries", threshold)
+        if threshold >= query_candidate_floor(index.settings):
+            first, second, score, same, _ = query_candidates(index)
+            keep = same & (score >= threshold)
+            first, second, score = first[keep], second[keep], score[keep]
+        else:  # stats with a lower threshold than the rules use: its own pairs
+            from rerank_lint.semantic.difference import compare
+
+            first, second, score = near_duplicate_pairs(index, groups.text, "queries", threshold)
+            texts, ids = index.table.texts, groups.text
+            keep = [compare(texts[ids[a]], texts[ids[b]]).same_question for a, b in zip(first.tolist(), second.tolist())]
+            import numpy as np
+
+            keep = np.array(keep, dtype=bool)
+            first, second, score = first[keep], second[keep], score[keep]
         return first, second, score, clusters(len(groups.text), first, second)
 
     return index.memo(f"query-pairs@{threshold}", compute)
@@ -201,5 +249,5 @@ def figures(index, settings) -> dict | None:
         "model": settings.semantic_model,
         "threshold": threshold,
         "queries": query_diversity(index, vectors, threshold).as_dict(),
-        "passages": passage_diversity(index, vectors, threshold).as_dict(),
+        "passages": passage_diversity(index, vectors, settings.passage_duplicate_threshold).as_dict(),
     }

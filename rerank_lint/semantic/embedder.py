@@ -259,11 +259,30 @@ def batches(lengths: list[int], budget: int, most: int) -> Iterator[list[int]]:
 
 
 def _progress(total: int):
-    """A progress bar on an interactive terminal for long embeddings; nothing otherwise."""
-    if total < PROGRESS_MIN_TEXTS or not sys.stderr.isatty():
+    """A progress bar on an interactive terminal for long embeddings; elsewhere a line every
+    few seconds (a cold run embeds for minutes: a silent CI log looks hung)."""
+    if total < PROGRESS_MIN_TEXTS:
         return None
+    if not sys.stderr.isatty():
+        from rerank_lint.cli.progress import Progress
+
+        lines = Progress("rerank-lint: embedding", total, "texts")
+        return _Advancing(lines)
     try:
         from tqdm import tqdm
     except ImportError:
         return None
     return tqdm(total=total, desc="rerank-lint: embedding", unit="text", leave=False, file=sys.stderr)
+
+
+class _Advancing:
+    """tqdm's update(n) / close() over a line-printing Progress."""
+
+    def __init__(self, progress):
+        self._progress = progress
+
+    def update(self, n: int) -> None:
+        self._progress.advance(n)
+
+    def close(self) -> None:
+        self._progress.close()

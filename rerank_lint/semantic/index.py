@@ -45,6 +45,19 @@ class RecordTexts(NamedTuple):
     query: int  # text id, NO_TEXT when the query is missing or blank
     positives: tuple[tuple[int, int], ...]  # (index in the list, text id)
     negatives: tuple[tuple[int, int], ...]
+    # The record's own teacher scores (FlagEmbedding's pos_scores / neg_scores), by list index,
+    # when they line up with its passages: the judge trusts them above any model (RL603).
+    teacher: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+
+
+def _teacher_of(record) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    data = record.data
+    if "pos_scores" not in data:  # the common case: no teacher, no work
+        return None
+    from rerank_lint.semantic.judge import teacher_scores
+
+    found = teacher_scores(data, record.schema.relevant_key, record.schema.negative_key)
+    return None if found is None else (tuple(found[0]), tuple(found[1]))
 
 
 class TextTable:
@@ -134,6 +147,7 @@ class SemanticIndex:
             table.id(query) if query is not None else NO_TEXT,
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.relevant()) if t != NO_TEXT),
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.negatives()) if t != NO_TEXT),
+            _teacher_of(record),
         )
 
     def sync(self, records) -> None:

@@ -175,6 +175,7 @@ class Verdict:
     lowest_positive: float  # its lowest score of (query, a positive)
     source: str  # TEACHER, CROSS_ENCODER or BI_ENCODER
     strong: bool  # from a teacher or a cross-encoder
+    lowest_index: int = 0  # which of the candidate's positives scored lowest
 
     @property
     def share(self) -> float:
@@ -212,10 +213,12 @@ class Judge:
         for c in candidates:
             if c.teacher is not None:
                 values = _nonnegative([*c.teacher[0], c.teacher[1]])
-                verdicts.append(Verdict(c.key, values[-1], min(values[:-1]), TEACHER, True))
+                low = min(range(len(values) - 1), key=values.__getitem__)
+                verdicts.append(Verdict(c.key, values[-1], values[low], TEACHER, True, low))
                 continue
             positives = [scored[(c.query, p)] for p in c.positives]
-            verdicts.append(Verdict(c.key, scored[(c.query, c.negative)], min(positives), model.source, model.strong))
+            low = min(range(len(positives)), key=positives.__getitem__)
+            verdicts.append(Verdict(c.key, scored[(c.query, c.negative)], positives[low], model.source, model.strong, low))
         return verdicts
 
 

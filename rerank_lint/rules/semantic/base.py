@@ -15,6 +15,7 @@ class SemanticRule(DatasetRule):
     """Notes each record in the shared index; concludes at the end of the file, with vectors."""
 
     semantic = True
+    index: SemanticIndex | None = None  # set by `start`; None when it declined or never ran
 
     def start(self, context):
         self.index = SemanticIndex.of(context)
@@ -23,7 +24,9 @@ class SemanticRule(DatasetRule):
         self.index.add(record)
 
     def finish(self, report, context):
-        if not self.index.records:
+        # `finish` runs even where `start` declined or failed (the engine finishes every
+        # dataset rule): no index, nothing to conclude.
+        if self.index is None or not self.index.records:
             return
         vectors = self.index.vectors()
         if vectors is not None:

@@ -13,6 +13,7 @@ class LowDiversity(SemanticRule):
     """A file-level figure: the share of items with a near-duplicate, above the maximum."""
 
     what = ""
+    threshold_setting = "paraphrase_threshold"
 
     def figures(self, vectors):
         raise NotImplementedError
@@ -22,7 +23,7 @@ class LowDiversity(SemanticRule):
         maximum = self.settings.max_near_duplicate_share
         if figures.items and figures.share > maximum:
             report.at_file(self, f"{figures.near_duplicates} of {figures.items} {self.what} ({figures.share:.0%}) have a "
-                                 f"near-duplicate (cosine >= {self.settings.paraphrase_threshold:.2f}) in "
+                                 f"near-duplicate (cosine >= {getattr(self.settings, self.threshold_setting):.2f}) in "
                                  f"{figures.clusters} groups, above the maximum of {maximum:.0%}; effective number "
                                  f"of distinct topics: {figures.effective_topics:.0f}")
 
@@ -33,8 +34,8 @@ class LowQueryDiversity(LowDiversity):
     ## Why it matters
     Queries should be diverse and look like real users' queries; paraphrases do not help
     (Cohere's data guide). Templated or generated queries often differ in a few words only.
-    The figure is the share of records whose query is repeated (RL402) or paraphrased (RL601,
-    cosine >= `paraphrase-threshold`); it is reported when above `max-near-duplicate-share`
+    The figure is the share of records whose query is repeated (RL402) or paraphrased (RL601:
+    the same question, cosine >= `paraphrase-threshold`); it is reported when above `max-near-duplicate-share`
     (25 %). `rerank-lint stats --semantic` shows it with the effective number of distinct topics.
 
     ## Example
@@ -61,7 +62,8 @@ class LowPassageDiversity(LowDiversity):
     The training documents should cover all the kinds of documents the model will meet
     (Cohere's data guide); many near-identical passages (boilerplate, one review reworded)
     mean fewer kinds than the count suggests. The figure is the share of distinct passages
-    (relevant and negative) with another passage at cosine >= `paraphrase-threshold`; it is
+    (relevant and negative) with another passage at cosine >= `passage-duplicate-threshold`
+    (0.92) and the same numbers and symbols; it is
     reported when above `max-near-duplicate-share` (25 %).
 
     ## Example
@@ -74,8 +76,9 @@ class LowPassageDiversity(LowDiversity):
     code, name, severity = "RL608", "low-passage-diversity", Severity.INFO
     summary = "a large share of the passages nearly repeat others"
     what = "distinct passages"
+    threshold_setting = "passage_duplicate_threshold"
 
     def figures(self, vectors):
         from rerank_lint.semantic.diversity import passage_diversity
 
-        return passage_diversity(self.index, vectors, self.settings.paraphrase_threshold)
+        return passage_diversity(self.index, vectors, self.settings.passage_duplicate_threshold)

@@ -145,15 +145,23 @@ class FalseNegative(NegativeRule):
     ## Why it matters
     A passage labelled negative that is as relevant as the labelled positives teaches the model
     to push a right answer down. NV-Retriever's TopK-PercPos method keeps a mined negative only
-    if its score is at most 95 % of the positive's (with several positives, the lowest). Here
-    the judge is a small embedding model, weaker than the miners that method assumes, so the
-    defaults are stricter: a negative at or above `false-negative-ratio` (1.0) times the least
-    similar relevant passage's cosine similarity to the query is reported, when that relevant
-    passage scores at least `false-negative-min-positive` (0.5) (below it, the model does not
-    understand the pair well enough to judge); and so is a negative whose cosine
-    similarity to a relevant passage of the record is at least
-    `false-negative-passage-similarity` (0.95): a copy with small changes. An exact copy is
-    RL404's.
+    if its score is at most 95 % of the positive's (with several positives, the lowest).
+
+    The embedding model only picks candidates: a negative whose cosine similarity to the query
+    is at least `false-negative-candidate-ratio` (0.90) times the least similar relevant
+    passage's (when that one scores at least `false-negative-min-positive`, 0.5), or whose
+    cosine to a relevant passage is at least `false-negative-passage-similarity` (0.95). Each
+    candidate is then judged, in one batch, by the most trusted judge at hand: the record's own
+    teacher scores (FlagEmbedding's `pos_scores` / `neg_scores`), else the cross-encoder of
+    `semantic-judge`, else the embedding model. A teacher or cross-encoder score at least
+    `false-negative-ratio` (0.95) of the lowest relevant passage's is a warning; the embedding
+    model's verdict (the same share of cosines, or the near-copy test) is info only, because a
+    22M-parameter bi-encoder tells "is about the query" well and "answers it" badly. The scores
+    are in the message. An exact copy is RL404's.
+
+    ## Severity
+    A `severity` override of RL603 sets the level of the strong (teacher or cross-encoder)
+    verdicts; the embedding model's stay info.
 
     ## Example
         {"query": "capital of France", "relevant_passages": ["Paris is the capital of France."],
@@ -162,36 +170,132 @@ class FalseNegative(NegativeRule):
     ## Fix
     Check the negative: if it answers the query, move it to the relevant passages; otherwise
     replace it by a negative mined with a margin (`mine_hard_negatives(relative_margin=0.05)`).
+    For verdicts you can trust, set `semantic-judge` to a local reranker (the base model of the
+    reranker you fine-tune will do).
     """
 
     code, name, severity = "RL603", "false-negative", Severity.WARNING
     summary = "a hard negative that probably answers the query"
 
-    def flagged(self, scores):
+    def candidates(self, scores) -> list[int]:
         import numpy as np
 
-        copies = scores.to_positive >= self.settings.false_negative_passage_similarity
-        # The ratio means something only where the model sees the relevant passage as relevant.
-        judged = scores.lowest_positive >= self.settings.false_negative_min_positive
-        relevant = judged & (scores.to_query >= self.settings.false_negative_ratio * scores.lowest_positive)
-        candidates = np.flatnonzero(copies | relevant)
+        settings = self.settings
+        copies = scores.to_positive >= settings.false_negative_passage_similarity
+        # The share means something only where the model sees the relevant passage as relevant.
+        judged = scores.lowest_positive >= settings.false_negative_min_positive
+        relevant = judged & (scores.to_query >= settings.false_negative_candidate_ratio * scores.lowest_positive)
         texts, records = self.index.table.texts, self.index.records
-        return np.array([k for k in candidates.tolist() if not self._exact_copy(texts, records[scores.record[k]], scores.text[k])],
-                        dtype=np.int64)
+        return [k for k in np.flatnonzero(copies | relevant).tolist()
+                if not self._exact_copy(texts, records[scores.record[k]], scores.text[k])]
 
     @staticmethod
     def _exact_copy(texts, record, negative) -> bool:
         key = passage_key(texts[negative])
         return any(passage_key(texts[t]) == key for _, t in record.positives)
 
-    def describe(self, scores, k):
-        if scores.to_positive[k] >= self.settings.false_negative_passage_similarity:
-            return (f"probable false negative: nearly identical to relevant passage {scores.closest_slot[k] + 1} "
-                    f"(cosine {scores.to_positive[k]:.2f})", int(scores.closest_slot[k]), "the relevant passage it repeats")
-        share = scores.to_query[k] / scores.lowest_positive[k]
-        return (f"probable false negative: as similar to the query as the relevant passages (cosine "
-                f"{scores.to_query[k]:.2f}, {share:.0%} of the least similar relevant passage's "
-                f"{scores.lowest_positive[k]:.2f})", int(scores.lowest_slot[k]), "the least similar relevant passage")
+    def conclude(self, report, context, vectors):
+        from rerank_lint.semantic.judge import Candidate
+
+        scores = negative_scores(self.index, vectors)
+        picked = self.candidates(scores)
+        if not picked:
+            return
+        texts, records = self.index.table.texts, self.index.records
+        candidates = []
+        for k in picked:
+            record = records[scores.record[k]]
+            teacher = None
+            if record.teacher is not None:
+                positive_scores, negative_scores_ = record.teacher
+                teacher = (tuple(positive_scores[slot] for slot, _ in record.positives), negative_scores_[int(scores.slot[k])])
+            candidates.append(Candidate(k, texts[record.query], tuple(texts[t] for _, t in record.positives),
+                                        texts[scores.text[k]], teacher))
+        judge = self._judge(any(c.teacher is None for c in candidates))
+        ratio = self.settings.false_negative_ratio
+        current = None
+        for verdict in sorted(judge.judge(candidates), key=lambda v: (records[scores.record[v.key]].line, v.key)):
+            k = verdict.key
+            copy = scores.to_positive[k] >= self.settings.false_negative_passage_similarity
+            if not (verdict.false_negative(ratio) or (copy and not verdict.strong)):
+                continue  # a strong judge overrules the embedding model's suspicion
+            record = records[scores.record[k]]
+            if record.line != current:
+                if not report.rebind(record.line):
+                    continue
+                current = record.line
+            slot = record.positives[verdict.lowest_index][0]
+            found = (f"{verdict.describe()}, TopK-PercPos at {ratio:.0%}" if verdict.false_negative(ratio)
+                     else f"cosine {scores.to_positive[k]:.2f} to relevant passage {int(scores.closest_slot[k]) + 1}")
+            if copy and verdict.false_negative(ratio) and not verdict.strong:
+                found += f"; cosine {scores.to_positive[k]:.2f} to relevant passage {int(scores.closest_slot[k]) + 1}"
+            if copy and not verdict.false_negative(ratio):
+                slot, what = int(scores.closest_slot[k]), "the relevant passage it nearly repeats"
+            else:
+                what = "the relevant passage the judge scores lowest"
+            guess = "" if verdict.strong else " (the embedding model's guess: set `semantic-judge` for a verdict)"
+            related = report.related_value(record.line, record.relevant_key, slot, what)
+            report.at_value(self, record.negative_key, int(scores.slot[k]),
+                            f"probable false negative: {found}{guess}", related=[related], weak=not verdict.strong)
+
+    def _judge(self, need_model: bool):
+        """The judge, kept across passes; the cross-encoder is loaded only when some candidate
+        has no teacher scores."""
+        from rerank_lint.semantic import notify
+        from rerank_lint.semantic.judge import BiEncoderScorer, Judge, JudgeNotFound
+
+        setting = self.settings.semantic_judge
+        kept = self.index.keep(("judge", setting), dict)
+        if "judge" not in kept:
+            kept["judge"] = Judge(None, BiEncoderScorer(self._embed))
+        judge = kept["judge"]
+        if need_model and setting and judge.cross_encoder is None and not kept.get("failed"):
+            try:
+                judge.cross_encoder = RememberedScores(load_cross_encoder(self.settings))
+            except JudgeNotFound as exc:  # the CLI said so before checking (exit 2); an editor goes on
+                notify(f"rerank-lint: error: {exc}")
+                kept["failed"] = True
+            except ImportError:
+                from rerank_lint.semantic import MISSING_MESSAGE
+
+                notify(MISSING_MESSAGE)
+                kept["failed"] = True
+        return judge
+
+    def _embed(self, texts):
+        import numpy as np
+
+        # The candidates' texts are the index's own: their vectors are there already.
+        ids = [self.index.table.ids.get(t) for t in texts]
+        if all(i is not None for i in ids):
+            return self.index.vectors()[ids]
+        found = self.index.embed(texts)
+        if found is None:
+            raise RuntimeError("no embedding model")  # not reached: the rule runs only with vectors
+        return np.asarray(found)
+
+
+def load_cross_encoder(settings):
+    from rerank_lint.semantic.embedder import _pick_device
+    from rerank_lint.semantic.judge import CrossEncoderScorer, resolve_judge
+
+    folder = resolve_judge(settings.semantic_judge, settings.root)
+    return CrossEncoderScorer(folder, device=_pick_device(settings.semantic_device))
+
+
+class RememberedScores:
+    """A scorer that scores each (query, passage) pair once per session: an editor's next pass
+    re-judges the same candidates."""
+
+    def __init__(self, scorer):
+        self.scorer, self.source, self.strong = scorer, scorer.source, scorer.strong
+        self.known: dict[tuple[str, str], float] = {}
+
+    def score(self, pairs):
+        missing = list(dict.fromkeys(p for p in pairs if p not in self.known))
+        if missing:
+            self.known.update(zip(missing, self.scorer.score(missing)))
+        return [self.known[p] for p in pairs]
 
 
 _WORD = re.compile(r"\w+")

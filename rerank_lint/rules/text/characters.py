@@ -9,6 +9,13 @@ from rerank_lint.rules.base import TextHit, TextRule
 from rerank_lint.rules.text.describe import preview, char_name
 
 
+def _removal(pattern: re.Pattern, text: str) -> str | None:
+    """The fix's replacement: remove the match, unless removing every match would leave the
+    text empty or blank; then None, no fix. A text that is only `\u200b` reads as empty, but an
+    empty string is an error the platform rejects, and a safe fix must not make one."""
+    return "" if pattern.sub("", text).strip() else None
+
+
 class ControlCharacter(TextRule):
     """A control character (NUL, backspace, form feed, C1 controls...) in the text.
 
@@ -20,7 +27,8 @@ class ControlCharacter(TextRule):
         "relevant_passages": ["The reaction\\u0008s rate doubles"]
 
     ## Fix
-    `--fix` removes them. Tabs and line breaks are not control characters for this rule.
+    `--fix` removes them, unless nothing but whitespace would be left. Tabs and line breaks are
+    not control characters for this rule.
     """
 
     code, name, severity = "RL204", "control-character", Severity.WARNING
@@ -31,9 +39,14 @@ class ControlCharacter(TextRule):
     def check_text(self, text):
         if text.isprintable():
             return
+        # C1 bytes inside mojibake (`â\x80\x94` for `—`) are part of a repairable sequence:
+        # removing them would make it unrepairable, so they are RL206's (one problem, one fix).
+        garbled = _mojibake_spans(text) if any("\x80" <= c <= "\x9f" for c in text) else []
+        replacement = _removal(self._pattern, text)
         for m in self._pattern.finditer(text):
-            names = ", ".join(sorted({char_name(c) for c in m.group()}))
-            yield TextHit(m.start(), m.end(), f"control character {names}", "")
+            for start, end in _outside(m.start(), m.end(), garbled):
+                names = ", ".join(sorted({char_name(c) for c in text[start:end]}))
+                yield TextHit(start, end, f"control character {names}", replacement)
 
     def fix_description(self, hit):
         return "remove the control characters"
@@ -54,7 +67,8 @@ class InvisibleCharacter(TextRule):
         "query": "what is\\u200b bm25"
 
     ## Fix
-    `--fix` removes them.
+    `--fix` removes them, unless nothing but whitespace would be left (an empty text is an error
+    the platform rejects).
     """
 
     code, name, severity = "RL205", "invisible-character", Severity.WARNING
@@ -65,9 +79,10 @@ class InvisibleCharacter(TextRule):
     ascii_never = True
 
     def check_text(self, text):
+        replacement = _removal(self._pattern, text)
         for m in self._pattern.finditer(text):
             names = ", ".join(sorted({char_name(c) for c in m.group()}))
-            yield TextHit(m.start(), m.end(), f"invisible character {names}", "")
+            yield TextHit(m.start(), m.end(), f"invisible character {names}", replacement)
 
     def fix_description(self, hit):
         return "remove the invisible characters"
@@ -93,6 +108,22 @@ def _undo_mojibake(segment: str) -> str | None:
     except UnicodeDecodeError:
         return None
     return repaired if repaired != segment else None
+
+
+def _mojibake_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _MOJIBAKE.finditer(text) if _undo_mojibake(m.group()) is not None]
+
+
+def _outside(start: int, end: int, spans: list[tuple[int, int]]):
+    """The parts of [start, end) outside the (sorted, disjoint) spans."""
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        if s > start:
+            yield start, s
+        start = max(start, e)
+    if start < end:
+        yield start, end
 
 
 class Mojibake(TextRule):
@@ -203,8 +234,9 @@ class SymbolRun(TextRule):
             matches = ((m.start(), m.end()) for m in self._unicode.finditer(text))
         for start, end in matches:
             run = text[start:end]
-            # Ellipses and rules of dashes in short runs are prose, not noise.
-            if len(set(run)) == 1 and run[0] in ".-_" and len(run) < 8:
+            # Ellipses and rules of dashes in short runs are prose, not noise; underscores of
+            # any length are the blank of a fill-in-the-blank question (`___________ minutes`).
+            if len(set(run)) == 1 and (run[0] == "_" or run[0] in ".-" and len(run) < 8):
                 continue
             yield TextHit(start, end, f"run of {len(run)} symbols {preview(run)}")
 

@@ -18,6 +18,10 @@ _HTML_TAGS = (
 )
 
 
+def count_tags(text: str) -> int:
+    return sum(1 for _ in HtmlTag._pattern.finditer(text)) if "<" in text else 0
+
+
 class HtmlTag(TextRule):
     """An HTML tag or comment inside the text.
 
@@ -64,24 +68,46 @@ class HtmlEntity(TextRule):
         "query": "what does AT&amp;T stand for"
 
     ## Fix
-    `--fix` replaces the entity with the character it stands for.
+    `--fix` replaces the entity with the character it stands for, once: `&amp;lt;` becomes
+    `&lt;`. Entities that would turn into an HTML tag (`&lt;b&gt;`) are left as they are.
     """
 
     code, name, severity = "RL203", "html-entity", Severity.WARNING
     summary = "an HTML entity in the text"
     fix = Applicability.SAFE
-    _pattern = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+    # An ampersand escaped again and again (`&amp;amp;amp;`) is one hit that decodes to `&`:
+    # decoded a level per fix round, 150 levels outlasted the fixer's rounds, and a second
+    # `--fix` still changed the file.
+    _pattern = re.compile(r"&(?:(?:amp;){2,}|(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});)")
+    _escaped_amp = re.compile(r"&(?:amp;)+")
 
     needles = ("&",)
 
     def check_text(self, text):
+        tags: bool | None = None
         for m in self._pattern.finditer(text):
             entity = m.group()
+            if entity.startswith("&amp;amp;"):
+                levels = len(entity) // 4
+                yield TextHit(m.start(), m.end(), f"HTML entity `&amp;` escaped {levels} times ('&')", "&")
+                continue
             decoded = html.unescape(entity)
-            if decoded != entity:
-                shown = "non-breaking space" if decoded == "\xa0" else repr(decoded)
-                replacement = " " if decoded == "\xa0" else decoded
-                yield TextHit(m.start(), m.end(), f"HTML entity `{entity}` ({shown})", replacement)
+            if decoded == entity:
+                continue
+            shown = "non-breaking space" if decoded == "\xa0" else repr(decoded)
+            replacement = " " if decoded == "\xa0" else decoded
+            if "<" in decoded or ">" in decoded:
+                if tags is None:
+                    tags = self._decoding_makes_tags(text)
+                if tags:
+                    # `&lt;script&gt;` is text about a tag; decoded it becomes one, which the
+                    # tag rule would then strip: the text's meaning, lost by two safe fixes.
+                    replacement = None
+            yield TextHit(m.start(), m.end(), f"HTML entity `{entity}` ({shown})", replacement)
+
+    def _decoding_makes_tags(self, text: str) -> bool:
+        decoded = html.unescape(self._escaped_amp.sub("&", text))
+        return count_tags(decoded) > count_tags(text)
 
     def fix_description(self, hit):
         return f"replace the entity with {hit.replacement!r}"

@@ -9,6 +9,9 @@ from rerank_lint.rules.base import TextHit, TextRule
 from rerank_lint.rules.text.describe import preview
 
 
+_TLDS = "com|org|net|edu|gov|mil|int|io|co|uk|de|fr|es|it|nl|eu|ru|cn|jp|in|au|ca|us|info|biz|me|tv|ai|app|dev"
+
+
 class UrlInText(TextRule):
     """A URL inside a query or passage.
 
@@ -29,13 +32,24 @@ class UrlInText(TextRule):
     summary = "a URL in the text"
     fix = Applicability.UNSAFE
     _pattern = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'\]\[]+|\bwww\.[a-z0-9-]+\.[a-z]{2,}[^\s<>\"'\]\[]*", re.IGNORECASE)
+    # A bare domain (`en.wikipedia.org/wiki/BM25`): a known top-level domain, and a path or a
+    # subdomain, so that file names (`report.pdf`, `setup.py`), versions (`1.2.3`) and company
+    # names (`Amazon.com`) stay prose.
+    _bare = re.compile(rf"(?<![\w@./:-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s<>\"'\]\[]*)?(?![\w-])",
+                       re.IGNORECASE)
 
-    needles = ("://", "www.")
+    needles = ("://", "www.", *(f".{tld}" for tld in _TLDS.split("|")), *(f".{tld.upper()}" for tld in _TLDS.split("|")))
 
     def check_text(self, text):
-        for m in self._pattern.finditer(text):
-            url = m.group().rstrip(".,;:!?)'\"")
-            yield TextHit(m.start(), m.start() + len(url), f"URL {preview(url)}", "")
+        found = [(m.start(), m.group()) for m in self._pattern.finditer(text)]
+        taken = [(start, start + len(url)) for start, url in found]
+        for m in self._bare.finditer(text):
+            host = m.group().split("/", 1)[0]
+            if ("/" in m.group() or host.count(".") >= 2) and not any(s <= m.start() < e for s, e in taken):
+                found.append((m.start(), m.group()))
+        for start, raw in sorted(found):
+            url = raw.rstrip(".,;:!?)'\"")
+            yield TextHit(start, start + len(url), f"URL {preview(url)}", "")
 
     def fix_description(self, hit):
         return "remove the URL"

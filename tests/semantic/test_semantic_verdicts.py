@@ -1,0 +1,89 @@
+"""Issue 13 through the CLI and the reporter: the frame of two templated queries, the weak
+severity (a `severity` override applies to strong findings only), teacher scores as the judge,
+and a `semantic-judge` that is not there."""
+
+import json
+
+import pytest
+
+from helpers import cohere, lint, only, run_cli
+
+from rerank_lint.diagnostics.diagnostic import Severity
+from rerank_lint.semantic.difference import frame
+
+
+def test_frame_is_the_part_between_the_shared_words():
+    a = "A user asked: How comfortable is the belt? This is about the product: a tool belt."
+    b = "A user asked: Is the belt comfortable? This is about the product: a tool belt."
+    assert frame(a, b) == ("How comfortable is the belt?", "Is the belt comfortable?")
+    # Words added around the frame leave an empty part on one side.
+    assert frame("reset my password", "reset my password now") == ("", "now")
+    # No frame: the shared words are less than half of the shorter text.
+    assert frame("How do I reset my password?", "What are the steps to reset my password?") == ("How do I", "What are the steps to")
+    assert frame("Who wrote Pride and Prejudice?", "When was the novel first published?") is None
+    assert frame("alpha beta gamma delta", "alpha zeta eta theta", min_share=0.25) == ("beta gamma delta", "zeta eta theta")
+    assert frame("", "anything") is None
+
+
+pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed: pip install -e '.[semantic]'")
+
+FILLER = ["What is the tallest mountain in Africa?", "How do vaccines train the immune system?",
+          "Which programming language did Guido van Rossum create?", "What causes the northern lights?"]
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("RERANK_LINT_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def queries_file(queries):
+    return "".join(cohere(query=q, relevant=[f"An answer to: {q}"], negatives=[f"Something else entirely, number {i}."])
+                   for i, q in enumerate(queries))
+
+
+def test_a_severity_override_applies_to_strong_findings_only():
+    strong = ["How many calories are in a banana?", "How many calories does a banana contain?"]
+    weak = ["What is the capital of France?", "Which city is the capital of France?"]
+    data = queries_file([strong[0], weak[0], *FILLER, strong[1], weak[1]])
+    default = {d.range.start.line: d.severity for d in only(lint(data, semantic=True, select=["RL601"]), "RL601")}
+    assert default == {0: Severity.WARNING, 6: Severity.WARNING, 1: Severity.INFO, 7: Severity.INFO}
+    raised = {d.range.start.line: d.severity
+              for d in only(lint(data, semantic=True, select=["RL601"], severity={"RL601": "error"}), "RL601")}
+    # The strong verdicts take the override; the weak ones stay info: a guess never blocks.
+    assert raised == {0: Severity.ERROR, 6: Severity.ERROR, 1: Severity.INFO, 7: Severity.INFO}
+
+
+def teacher_file(path, neg_score):
+    rows = [{"query": "who sang waiting for a girl like you",
+             "pos": ["Waiting for a Girl Like You is a 1981 power ballad by the British-American rock band Foreigner."],
+             "neg": ["Waiting for a Girl Like You was recorded by Foreigner, the rock band, and released in 1981.",
+                     "The Statue of Liberty was dedicated in 1886 in New York Harbor."],
+             "pos_scores": [96.5], "neg_scores": [neg_score, 12.0]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_teacher_scores_in_the_file_make_a_warning_through_the_cli(tmp_path):
+    path = tmp_path / "t.jsonl"
+    teacher_file(path, 97.0)  # the teacher ranks the negative above the positive
+    result = run_cli("check", "--semantic", "--select", "RL603", "--format", "json", "t.jsonl", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = [d for d in json.loads(result.stdout) if d["code"] == "RL603"]
+    assert len(found) == 1 and found[0]["severity"] == "warning"
+    assert "97" in found[0]["message"] and "96.5" in found[0]["message"] and "teacher" in found[0]["message"]
+    line = path.read_text()
+    assert found[0]["location"]["byte"] >= line.index("Waiting for a Girl Like You was") - 1
+    teacher_file(path, 80.0)  # the teacher scores it well below the positive: not a false negative
+    result = run_cli("check", "--semantic", "--select", "RL603", "--format", "json", "t.jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [d for d in json.loads(result.stdout) if d["code"] == "RL603"] == []
+
+
+def test_a_missing_semantic_judge_is_a_configuration_error_in_one_line(tmp_path):
+    (tmp_path / "t.jsonl").write_text(queries_file(FILLER))
+    (tmp_path / "rerank-lint.toml").write_text('semantic = true\nsemantic-judge = "no-such-judge-folder"\n')
+    result = run_cli("check", "t.jsonl", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = [line for line in result.stderr.decode().splitlines() if line.strip()]
+    assert len(lines) == 1 and "semantic-judge" in lines[0] and "no-such-judge-folder" in lines[0], lines
+    assert b"Traceback" not in result.stderr
