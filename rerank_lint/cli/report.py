@@ -18,6 +18,8 @@ def run_report(args) -> int:
         raise UsageError(f"{args.path}: the report describes one file ({len(paths)} found)")
     path = paths[0]
     settings = file_settings(path, args)
+    if getattr(args, "queries", None):
+        settings = settings.merged({"user-queries": str(args.queries.resolve())}, "command line")
     eval_path = args.eval.resolve() if args.eval else settings.eval_for(path)
     train_path = None if args.eval else settings.train_for(path)
     try:

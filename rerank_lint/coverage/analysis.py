@@ -54,7 +54,9 @@ MIN_TOPIC_SIZE = 2
 # A cluster of uncovered queries is a topic when at least this share of the log's queries in its
 # region are uncovered (else they are scattered misses in a covered region).
 MIN_TOPIC_PURITY = 0.5
-FAR_TRAINING_LISTED = 20
+# Enough for the per-record diagnostics (RL610) of a file with a few odd queries; a file where
+# most are far is one file-level figure (fidelity), not thousands of records.
+FAR_TRAINING_LISTED = 200
 # Verdicts of the two-sample AUC: below 0.55 a linear probe finds next to nothing; above 0.9 it
 # tells nearly every query's origin.
 AUC_VERDICTS = ((0.55, "indistinguishable"), (0.7, "slightly different"), (0.9, "clearly different"),
@@ -67,10 +69,12 @@ def compare_queries(real_texts: Sequence[str], real_vectors, train_texts: Sequen
                     min_topic_size: int = MIN_TOPIC_SIZE, merge_ratio: float = 0.5,
                     two_sample_max: int = 4000, projection_max: int = 3000, seed: int = 0,
                     real_source: str = "real queries", train_source: str = "training queries",
-                    model: str | None = None) -> CoverageResult:
+                    model: str | None = None, fast: bool | None = None) -> CoverageResult:
     """Every coverage figure for distinct real queries (with optional log counts) against
     distinct training queries, given their unit-length embeddings (rows in the texts' order).
-    Raises ValueError on inconsistent input (it is the caller's bug, not the user's data)."""
+    Raises ValueError on inconsistent input (it is the caller's bug, not the user's data).
+    `fast` (default: above `fast.FAST_ABOVE` pairs) runs the neighbour search on reduced
+    vectors with the close decisions re-checked exactly (see `fast.py`)."""
     import numpy as np
 
     from . import metrics
@@ -89,9 +93,24 @@ def compare_queries(real_texts: Sequence[str], real_vectors, train_texts: Sequen
     notes: list[str] = []
     real, train = _unit(real, "real", notes), _unit(train, "training", notes)
 
+    from . import fast as fastpath
+
+    if fast is None:
+        fast = len(real) * len(train) > fastpath.FAST_ABOVE
+    reduced = None
+    if fast:
+        v, explained = fastpath.basis(real, train, fastpath.DIMS, seed)
+        # Without low-dimensional structure (explained energy low) the re-checks would be most
+        # rows and the reduced pass pure overhead: the exact path is faster then.
+        reduced = (real @ v, train @ v) if explained >= fastpath.MIN_EXPLAINED else None
+        timings["projection_basis"] = time.perf_counter() - clock
     if similarity_threshold is None:
-        real_radius = metrics.kth_neighbour_similarity(real, k)
-        train_radius = metrics.kth_neighbour_similarity(train, k)
+        if reduced is not None:
+            real_radius = fastpath.kth_neighbour_similarity(real, reduced[0], k)
+            train_radius = fastpath.kth_neighbour_similarity(train, reduced[1], k)
+        else:
+            real_radius = metrics.kth_neighbour_similarity(real, k)
+            train_radius = metrics.kth_neighbour_similarity(train, k)
         radius = {"method": "knn", "k": k}
         if len(train) < 10 * k:
             notes.append(f"the training set has only {len(train)} distinct queries: k-NN balls that large make "
@@ -103,7 +122,17 @@ def compare_queries(real_texts: Sequence[str], real_vectors, train_texts: Sequen
     timings["radii"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    cross = metrics.cross_neighbours(real, train, real_radius, train_radius)
+    if reduced is not None:
+        delta = fastpath.calibrate(real, train, reduced[0], reduced[1], real_radius, train_radius, seed)
+        cross, redo_r, redo_t = fastpath.cross_neighbours(real, train, reduced[0], reduced[1], real_radius,
+                                                          train_radius, delta)
+        info = fastpath.FastInfo(v.shape[1], explained, delta, redo_r, redo_t)
+        radius["search"] = {"dims": info.dims, "explained": round(explained, 4), "delta": round(delta, 4),
+                            "rechecked_real": redo_r, "rechecked_training": redo_t}
+        notes.append(info.note())
+        del reduced
+    else:
+        cross = metrics.cross_neighbours(real, train, real_radius, train_radius)
     timings["neighbours"] = time.perf_counter() - clock
     coverage = float(cross.covered.mean())
     coverage_traffic = float(counts[cross.covered].sum() / counts.sum())

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rerank_lint.source import jsonparse
 
 DEFAULT_MAX_BYTES = 200_000_000
 # A log with thousands of broken lines is usually the wrong format: listing the first ones says
@@ -152,8 +153,8 @@ def _read_jsonl(data: bytes, collector: _Collector, key: str) -> None:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
+            value = jsonparse.loads(line)  # 1e400 is valid JSON: not a problem of the log
+        except jsonparse.JSONDecodeError as exc:
             collector.problem(number, f"not JSON: {exc.msg} (column {exc.colno})")
             continue
         if isinstance(value, str):  # a log of bare JSON strings is a query a line too

@@ -47,6 +47,7 @@ class ReportData:
     similarities: Similarities | None = None
     notes: list[str] = field(default_factory=list)
     docs_url: str | None = None  # where rule docs are published (`docs-url`), for links
+    coverage: object | None = None  # a coverage.CoverageResult when `user-queries` / --queries is set
 
 
 class _Groups:
@@ -98,11 +99,31 @@ def collect(path: Path, display: str, settings, eval_path: Path | None, train_pa
                       docs_url=settings.docs_url)
     if index is not None:
         data.similarities = _similarities(index, settings)
+    if settings.user_queries:
+        _coverage(data, path, settings)
     if data.similarities is None:
         data.notes.append("Similarity of queries to relevant passages and hard negatives: not computed "
                           + ("(the embedding model could not be used)." if settings.semantic
                              else "(run with --semantic and the semantic extra installed)."))
     return data
+
+
+def _coverage(data: ReportData, path: Path, settings) -> None:
+    """The coverage section's result, or a note saying why there is none."""
+    from rerank_lint.coverage import QueryLogError
+    from rerank_lint.coverage.service import compare, distinct, read_log, training_queries
+    from rerank_lint.errors import ConfigError
+    from rerank_lint.semantic import available
+
+    if not available():
+        data.notes.append("Query coverage: not computed (it needs the semantic extra: pip install '.[semantic]').")
+        return
+    try:
+        log = read_log(settings)
+        train = distinct(q for _, q in training_queries(path, settings))
+        data.coverage, _ = compare(train, log, settings, train_source=data.path)
+    except (QueryLogError, ConfigError) as exc:
+        data.notes.append(f"Query coverage: not computed ({exc}).")
 
 
 def _preview(query) -> str:

@@ -11,7 +11,8 @@ from rerank_lint.output.escape import visible
 from rerank_lint.output.markdown import SEVERITY_ORDER
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.report.data import ReportData, binned
-from rerank_lint.report.svg import Reference, Series, bar_chart
+from rerank_lint.report.stats import trainer_label
+from rerank_lint.report.svg import Reference, Series, bar_chart, scatter
 
 BLUE, ORANGE, RED = "#4c78a8", "#f58518", "#d62728"
 TOP_PROBLEMS = 15
@@ -48,6 +49,7 @@ def render_html(data: ReportData) -> str:
         "<h2>What the platform will count</h2>", counts_table(data),
         "<h2>Plots</h2>", "<div class='grid'>", *plots, "</div>",
         *(f"<p class='note'>{escape(note)}</p>" for note in data.notes),
+        *([coverage_section(data)] if data.coverage is not None else []),
         "<h2>Top problems</h2>", problems_table(data),
         "<h2>Largest duplicate groups</h2>", groups_table(data),
         f"<p class='sub'>rerank-lint {__version__}</p>",
@@ -72,6 +74,7 @@ def counts_table(data: ReportData) -> str:
     s = data.stats
     pairs = s["query_plus_relevant_tokens"]
     rows = [
+        ("trainer", trainer_label(s)), ("pairs the trainer cuts", f"{s.get('pairs_cut_by_trainer', 0)} of {s.get('pairs', 0)}"),
         ("records", s["records"]), ("invalid lines", s["invalid_lines"]), ("unique queries", s["queries"]),
         ("relevant passages", s["relevant_passages"]),
         ("hard negatives (empty and repeated ones dropped)", s["hard_negatives"]),
@@ -175,3 +178,34 @@ def groups_table(data: ReportData) -> str:
         cells.append(f"<tr><td class='n'>{len(group)}</td><td>{escape(data.queries.get(group[0], ''))}</td>"
                      f"<td>{lines}</td></tr>")
     return f"<table id='groups'><tr><th>records</th><th>query</th><th>lines</th></tr>{''.join(cells)}</table>"
+
+
+def coverage_section(data: ReportData) -> str:
+    """Do the training queries mirror the real ones: figures, uncovered topics, style, a map."""
+    r = data.coverage
+    rows = [("coverage: real queries with a training query near", f"{r.coverage:.1%}"),
+            ("fidelity: training queries with a real query near", f"{r.fidelity:.1%}")]
+    if r.two_sample is not None:
+        t = r.two_sample
+        rows.append(("two-sample AUC (0.5: indistinguishable)", f"{t.auc:.2f} ({t.ci_low:.2f}–{t.ci_high:.2f}), {t.verdict}"))
+    figures = "".join(f"<tr><td>{escape(a)}</td><td class='n'>{escape(b)}</td></tr>" for a, b in rows)
+    topics = "".join(
+        f"<tr><td class='n'>{t.size}</td><td class='n'>{t.share:.1%}</td><td>{escape(', '.join(t.keywords))}</td>"
+        f"<td>{'<br>'.join(escape(e) for e in t.examples[:3])}</td></tr>" for t in r.topics)
+    topics_table = (f"<table id='coverage-topics'><tr><th>queries</th><th>share of the log</th><th>words</th>"
+                    f"<th>examples</th></tr>{topics}</table>" if r.topics else
+                    "<p>No uncovered topic.</p>")
+    style = "".join(f"<li>{escape(d['sentence'])}{' <b>(differs)</b>' if d['notable'] else ''}</li>" for d in r.style)
+    proj = r.projection or {}
+    explained = proj.get("explained", [0, 0])
+    svg = scatter("plot-coverage-map", "Real and training queries (first two principal axes)",
+                  [(f"training ({len(proj.get('training', []))})", proj.get("training", []), BLUE),
+                   (f"real ({len(proj.get('real', []))})", proj.get("real", []), ORANGE)],
+                  x_label=f"axis 1 ({explained[0]:.0%} of the variance)", y_label=f"axis 2 ({explained[1]:.0%})")
+    return (f"<h2 id='coverage'>Query coverage against {escape(r.real.source)}</h2>"
+            f"<p class='sub'>{r.real.distinct} distinct real queries, {r.training.distinct} distinct training queries; "
+            f"model {escape(r.model or '')}, near = {escape(r.radius_phrase())}.</p>"
+            f"<table id='coverage-figures'>{figures}</table><h3>Uncovered topics</h3>{topics_table}"
+            f"<h3>Style</h3><ul>{style}</ul><div class='grid'>"
+            + _figure(svg, "Orange regions without blue: real queries the training set does not cover. The map is a "
+                           "linear projection; a gap on it is a gap in the embedding space.") + "</div>")

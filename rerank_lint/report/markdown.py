@@ -6,6 +6,7 @@ from __future__ import annotations
 from rerank_lint.output.escape import code_span, markdown_text, visible
 from rerank_lint.output.markdown import counts_line, problems_table
 from rerank_lint.report.data import ReportData
+from rerank_lint.report.stats import trainer_label
 
 TOP_PROBLEMS = 10
 
@@ -19,6 +20,8 @@ def render_markdown(data: ReportData) -> str:
         "| what the platform will count | |",
         "|---|---:|",
         f"| records ({markdown_text(str(s['format'] or 'unknown'))} format) | {s['records']} |",
+        f"| trainer | {markdown_text(trainer_label(s))} |",
+        f"| pairs the trainer cuts | {s.get('pairs_cut_by_trainer', 0)} of {s.get('pairs', 0)} |",
         f"| invalid lines | {s['invalid_lines']} |",
         f"| unique queries | {s['queries']} |",
         f"| relevant passages | {s['relevant_passages']} |",
@@ -33,5 +36,14 @@ def render_markdown(data: ReportData) -> str:
     ]
     if data.summary.by_code:
         lines += ["", problems_table(data.summary, limit=TOP_PROBLEMS, docs_url=data.docs_url)]
+    if data.coverage is not None:
+        r = data.coverage
+        lines += ["", f"**Query coverage** against {code_span(r.real.source)}: coverage {r.coverage:.1%}, "
+                      f"fidelity {r.fidelity:.1%}"
+                      + (f", two-sample AUC {r.two_sample.auc:.2f} ({r.two_sample.verdict})" if r.two_sample else "") + "."]
+        if r.topics:
+            lines += ["", "| uncovered topic | queries | share | example |", "|---|---:|---:|---|"]
+            lines += [f"| {markdown_text(', '.join(t.keywords) or '-')} | {t.size} | {t.share:.1%} | "
+                      f"{markdown_text(t.examples[0][:80]) if t.examples else ''} |" for t in r.topics[:5]]
     lines += [f"\n_{visible(note)}_" for note in data.notes]
     return "\n".join(lines) + "\n"

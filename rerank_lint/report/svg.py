@@ -118,3 +118,37 @@ def bar_chart(plot_id: str, title: str, categories: list[str], series: list[Seri
             lx += 30 + 7 * len(s.name)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def scatter(plot_id: str, title: str, groups: list[tuple[str, list[list[float]], str]], *, x_label: str,
+            y_label: str, size: int = 460) -> str:
+    """Points of several groups `(name, [[x, y], ...], colour)` on shared axes, drawn in order
+    (the later on top), small and translucent so that dense regions read as dense. Square: both
+    axes keep the same scale, so distances on the page mean the same in both directions."""
+    pts = [p for _, points, _ in groups for p in points]
+    if pts:
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        half = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9) / 2 * 1.05
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    else:
+        half, cx, cy = 1.0, 0.0, 0.0
+    left, top, plot = 40, 46, size - 40 - 16
+    px = lambda v: left + plot * (v - cx + half) / (2 * half)  # noqa: E731
+    py = lambda v: top + plot * (1 - (v - cy + half) / (2 * half))  # noqa: E731
+    height = top + plot + 40
+    parts = [f"<svg class='plot scatter' id='{escape(plot_id)}' xmlns='http://www.w3.org/2000/svg' "
+             f"viewBox='0 0 {size} {height}' width='{size}' height='{height}' role='img' aria-label='{escape(title)}'>",
+             f"<text x='{left}' y='18' {FAMILY} font-size='14' font-weight='600' fill='#222'>{escape(title)}</text>",
+             f"<rect x='{left}' y='{top}' width='{plot}' height='{plot}' fill='none' stroke='#ccc'/>"]
+    lx = left
+    for name, points, color in groups:
+        parts.append(f"<g class='series' fill='{color}' fill-opacity='0.45'><title>{escape(name)}</title>")
+        parts.extend(f"<circle cx='{px(x):.1f}' cy='{py(y):.1f}' r='2'/>" for x, y in points)
+        parts.append("</g>")
+        parts.append(f"<rect x='{lx}' y='27' width='10' height='10' fill='{color}'/>"
+                     f"<text x='{lx + 15}' y='36' {FONT}>{escape(name)}</text>")
+        lx += 30 + 7 * len(name)
+    parts.append(f"<text x='{left + plot / 2:.1f}' y='{height - 10}' text-anchor='middle' {FONT}>{escape(x_label)}</text>")
+    parts.append(f"<text transform='translate(14 {top + plot / 2:.1f}) rotate(-90)' text-anchor='middle' {FONT}>{escape(y_label)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,81 @@
+"""The one way every front end runs the coverage check: `rerank-lint coverage`, the semantic
+rules RL609/RL610 (so `check --semantic`, pre-commit and the editor), and the report. Same
+log reading, same training queries, same embeddings and the same result cache, so that the
+figures agree wherever they are shown.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .querylog import QueryLog, QueryLogError, normalise, read_query_log
+
+
+def log_path(settings) -> Path | None:
+    """The configured `user-queries`, relative to the config file that set it."""
+    return settings.resolve(settings.user_queries) if settings.user_queries else None
+
+
+def read_log(settings, path: Path | None = None, column: str | None = None) -> QueryLog:
+    path = path or log_path(settings)
+    if path is None:
+        raise QueryLogError("no query log: pass --queries PATH or set `user-queries`")
+    column = column if column is not None else settings.user_queries_column
+    return read_query_log(path, column=column)
+
+
+def training_queries(path: Path, settings) -> list[tuple[int, str]]:
+    """(line, query) of each record with a query, read by the engine's reader (every format
+    `check` reads), no rule run."""
+    from rerank_lint.lint.engine import Linter
+
+    linter = Linter(settings, only=lambda cls: False)
+    found = []
+    for result in linter.iter_path(path):
+        record = result.record
+        if record is not None and isinstance(record.query, str) and record.query.strip():
+            found.append((record.line, record.query))
+    return found
+
+
+def distinct(queries) -> list[str]:
+    return list(dict.fromkeys(t for t in (normalise(q) for q in queries) if t))
+
+
+def compare(train_texts: list[str], log: QueryLog, settings, *, train_source: str = "training queries",
+            progress: bool = False):
+    """(CoverageResult, stats) for distinct training texts against a log. Raises ConfigError
+    (no model), ImportError (no semantic extra), QueryLogError (nothing to compare)."""
+    from .cache import cached_compare, log_vectors
+    from .embed import embed_queries
+
+    if not train_texts:
+        raise QueryLogError(f"{train_source}: no training query to compare")
+    say = (lambda m: print(f"rerank-lint: {m}", file=sys.stderr, flush=True)) if progress else (lambda m: None)
+    stats: dict = {}
+    say(f"embedding {len(train_texts)} training queries (cached ones are read, not embedded)")
+    train_vectors = embed_queries(train_texts, settings, stats=stats)
+    model = stats["model_identity"]
+    say(f"embedding {len(log.texts)} distinct log queries")
+    real_stats: dict = {}
+    real_vectors = log_vectors(log.path, model, lambda: embed_queries(log.texts, settings, stats=real_stats))
+    options = {}
+    if settings.coverage_similarity is not None:
+        options["similarity_threshold"] = settings.coverage_similarity
+    if len(log.texts) * len(train_texts) > 100_000_000:
+        say(f"comparing {len(log.texts)} x {len(train_texts)} queries (minutes the first time, seconds after)")
+    result, warm = cached_compare(log.texts, real_vectors, train_texts, train_vectors, settings=settings,
+                                  real_counts=log.counts, model=stats.get("model"), real_source=log.path,
+                                  train_source=train_source, **options)
+    stats.update(warm=warm, encoded=stats.get("encoded", 0) + real_stats.get("encoded", 0))
+    return result, stats
+
+
+def wilson(share: float, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson interval of a share measured on n items."""
+    if n <= 0:
+        return 0.0, 1.0
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (share * (1 - share) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
