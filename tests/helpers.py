@@ -66,10 +66,16 @@ def slice_bytes(content: bytes, diagnostic) -> bytes:
 NO_NETWORK = Path(__file__).parent / "nonet"
 
 
+# Size of the stress tests' huge lines (marked `slow`): small by default so that the whole suite
+# stays a few minutes on a laptop; CI sets RERANK_LINT_STRESS_MB=100 for the full size.
+STRESS_MB = int(os.environ.get("RERANK_LINT_STRESS_MB", "20"))
+
+
 def offline_env(**extra: str) -> dict[str, str]:
     """The environment for a rerank-lint process under test: network connections fail."""
     path = os.pathsep.join(p for p in (str(NO_NETWORK), os.environ.get("PYTHONPATH", "")) if p)
-    return dict(os.environ, PYTHONPATH=path, PYTHONIOENCODING="utf-8", **extra)
+    # No progress lines: a slow shared machine must not put them in the stderr tests check.
+    return dict(os.environ, PYTHONPATH=path, PYTHONIOENCODING="utf-8", **{"RERANK_LINT_PROGRESS": "0", **extra})
 
 
 def run_cli(*args, cwd: Path | None = None, input: bytes | None = None) -> subprocess.CompletedProcess:

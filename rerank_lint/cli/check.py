@@ -24,6 +24,10 @@ def run_check(args) -> int:
     if not args.paths:
         raise UsageError("no paths given (try: rerank-lint check train.jsonl)")
     paths = expand_paths(args.paths)
+    if not paths:
+        # As ruff does for a path that matches nothing: a check of nothing must not pass CI.
+        raise UsageError(f"no *.jsonl or *.ndjson file in {', '.join(str(p) for p in args.paths)}: nothing was checked")
+    eval_file = args.eval.resolve() if args.eval else None
     # Rule links point where the first file's settings say the docs are published (`docs-url`).
     docs_url = file_settings(paths[0], args).docs_url if paths else None
     formatter = get_formatter(args.output_format)(sys.stdout, statistics=args.statistics, docs_url=docs_url)
@@ -39,14 +43,24 @@ def run_check(args) -> int:
         # Baseline entries name files relative to the config root, so that the CLI run from any
         # folder and the language server agree on them.
         baseline_name = settings.relative(path)
-        eval_path = args.eval.resolve() if args.eval else settings.eval_for(path)
+        eval_path = eval_file or settings.eval_for(path)
         train_path = None if args.eval else settings.train_for(path)
+        is_eval = eval_file is not None and path.resolve() == eval_file
+        if is_eval:
+            # `check . --eval eval.jsonl` finds the evaluation file among the paths: it is the
+            # other side of the pair, never a training file paired with itself.
+            others = [p for p in paths if p.resolve() != eval_file]
+            eval_path, train_path = None, (others[0].resolve() if len(others) == 1 else None)
         linter = Linter(settings, stop_on_config_error=True)
         if any(rule.semantic for rule in linter.dataset_rules):
             from rerank_lint.semantic.embedder import resolve_model
 
             resolve_model(settings)  # a missing model is a configuration error: say it before checking
-        context = {"eval_path": eval_path, "train_path": train_path}
+            if settings.semantic_judge and settings.enabled("RL603"):
+                from rerank_lint.semantic.judge import resolve_judge
+
+                resolve_judge(settings.semantic_judge, settings.root)
+        context = {"eval_path": eval_path, "train_path": train_path, "is_eval": is_eval}
         baseline = None
         baseline_path = args.baseline or (settings.resolve(settings.baseline) if settings.baseline else None)
         if baseline_path is not None and not writing_baseline:
@@ -63,7 +77,7 @@ def run_check(args) -> int:
                     continue
             summary.files += 1
             changed = _changed_records(args.diff_from, path, display) if args.diff_from else None
-            diagnostics = linter.iter_path(path, display, **context)
+            diagnostics = _with_progress(linter.iter_path(path, display, **context), path, display)
             stream = (d for result in diagnostics for d in result.diagnostics)
             if changed is not None:
                 stream = changed.filter(stream)
@@ -113,6 +127,23 @@ def run_check(args) -> int:
     if args.exit_zero:
         return 0
     return 1 if summary.failing(fail_level) else 0
+
+
+def _with_progress(results, path: Path, display: str):
+    from rerank_lint.cli.progress import Progress
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    progress = Progress(f"rerank-lint: checking {display}", size)
+    try:
+        for n, result in enumerate(results):
+            if not n & 255 and result.line is not None:  # the clock is read once per 256 lines
+                progress.update(result.line.offset)
+            yield result
+    finally:
+        progress.close()
 
 
 def _changed_records(ref: str, path: Path, display: str):

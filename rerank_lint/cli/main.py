@@ -20,6 +20,19 @@ from rerank_lint.errors import TokenizerError
 DATASET_SUFFIXES = (".jsonl", ".ndjson")
 
 
+TRAINER_CHOICES = ("sentence-transformers", "flagembedding", "cohere")
+
+
+def add_trainer_options(sub: argparse.ArgumentParser) -> None:
+    """The trainer's flags, the same on every command that reads data."""
+    sub.add_argument("--trainer", choices=TRAINER_CHOICES, help="the trainer that will read the data (default: detected per file)")
+    sub.add_argument("--model", help="local model folder (or a name in the local Hugging Face cache) whose tokenizer and limit decide the cut")
+    sub.add_argument("--max-length", type=int, help="sentence-transformers' max_length (default: the model's)")
+    sub.add_argument("--query-max-len", type=int, help="FlagEmbedding's query_max_len (default 32)")
+    sub.add_argument("--passage-max-len", type=int, help="FlagEmbedding's passage_max_len (default 128)")
+    sub.add_argument("--train-group-size", type=int, help="FlagEmbedding's train_group_size (default 8)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from rerank_lint.output import FORMATS
 
@@ -44,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--input-format", choices=("auto", "cohere", "bge"), help="dataset format (default: detected)")
     check.add_argument("--token-budget", type=int, help="tokens for query + passage (default 510)")
     check.add_argument("--tokenizer", help="tiktoken encoding name or path to a tokenizer.json")
+    add_trainer_options(check)
     check.add_argument("--eval", type=Path, help="evaluation file paired with the checked training files")
     check.add_argument("--semantic", action="store_true", help="also run the semantic checks (RL6xx) with an embedding model")
     check.add_argument("--baseline", type=Path, help="suppress the problems recorded in this baseline file")
@@ -63,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--config", type=Path)
     stats.add_argument("--token-budget", type=int)
     stats.add_argument("--tokenizer")
+    add_trainer_options(stats)
     stats.add_argument("--input-format", choices=("auto", "cohere", "bge"))
     stats.add_argument("--semantic", action="store_true", help="add diversity figures from an embedding model")
 
@@ -72,10 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     report.add_argument("--format", choices=("html", "markdown"), default="html", dest="output_format")
     report.add_argument("--semantic", action="store_true", help="add similarity plots from an embedding model")
+    report.add_argument("--queries", type=Path, help="a log of real user queries: add the query-coverage section")
     report.add_argument("--config", type=Path)
     report.add_argument("--token-budget", type=int)
     report.add_argument("--tokenizer")
+    add_trainer_options(report)
     report.add_argument("--input-format", choices=("auto", "cohere", "bge"))
+
+    coverage = sub.add_parser("coverage", help="do the training queries mirror real user queries? (docs/coverage.md)")
+    coverage.add_argument("path", type=Path, help="the training file (any format check reads)")
+    coverage.add_argument("--queries", type=Path, help="the log of real queries: one a line, JSONL with a query field, or CSV "
+                                                       "(default: the `user-queries` setting)")
+    coverage.add_argument("--column", help="the CSV column (name or 0-based index) that holds the queries")
+    coverage.add_argument("--format", choices=("text", "json"), default="text", dest="output_format")
+    coverage.add_argument("--threshold", type=float, help="coverage below which the exit code is 1 (default 0.5)")
+    coverage.add_argument("--similarity", type=float, help="a fixed cosine for 'near' instead of the k-NN radius")
+    coverage.add_argument("--progress", action="store_true", help="progress on stderr even when it is not a terminal")
+    coverage.add_argument("--config", type=Path)
+    coverage.add_argument("--input-format", choices=("auto", "cohere", "bge"))
 
     server = sub.add_parser("server", help="run the language server on stdio")
     server.add_argument("--stdio", action="store_true", help="use stdio (the default and only transport)")
@@ -122,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from rerank_lint.cli.report import run_report
 
             return run_report(args)
+        if args.command == "coverage":
+            from rerank_lint.cli.coverage import run_coverage
+
+            return run_coverage(args)
         if args.command == "server":
             from server import main as server_main
 

@@ -64,6 +64,11 @@ def position_in_line(line: int, content: bytes, byte: int) -> Position:
     return LineIndex(content).position(line, byte)
 
 
+def _utf16_units(text: str) -> int:
+    """UTF-16 code units of a text (two for a character outside the BMP), at C speed."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 class LineIndex:
     """Columns of byte offsets in one line, in time independent of the line's length.
 
@@ -81,19 +86,30 @@ class LineIndex:
         self._utf16: list[int] = []
         self._valid = True
         if not self.ascii:
-            try:
-                text = content.decode("utf-8")
-            except UnicodeDecodeError:
-                self._valid = False  # such a line gets few diagnostics: decode prefixes instead
-                return
-            b = u = 0
-            for start in range(0, len(text), self.STEP):
+            # Decoded window by window, never the whole line at once (a 10 MB line would cost
+            # its size several times over); a window ends before a byte that starts a character,
+            # so each decodes on its own and every checkpoint is a character boundary.
+            n = len(content)
+            b = c = u = 0
+            window = 4 * self.STEP
+            while b < n:
+                end = min(n, b + window)
+                while end < n and end > b and 0x80 <= content[end] < 0xC0:
+                    end -= 1
+                try:
+                    if end <= b:
+                        raise UnicodeDecodeError("utf-8", content, b, b + 1, "no character boundary")
+                    chunk = content[b:end].decode("utf-8")
+                except UnicodeDecodeError:
+                    self._valid = False  # such a line gets few diagnostics: decode prefixes instead
+                    self._bytes, self._chars, self._utf16 = [], [], []
+                    return
                 self._bytes.append(b)
-                self._chars.append(start)
+                self._chars.append(c)
                 self._utf16.append(u)
-                chunk = text[start:start + self.STEP]
-                b += len(chunk.encode("utf-8"))
-                u += len(chunk) + sum(1 for ch in chunk if ord(ch) > 0xFFFF)
+                c += len(chunk)
+                u += _utf16_units(chunk)
+                b = end
 
     def position(self, line: int, byte: int) -> Position:
         byte = max(0, min(byte, len(self.content)))
@@ -104,9 +120,7 @@ class LineIndex:
             i = bisect_right(self._bytes, byte) - 1
             base_byte, base_char, base_utf16 = self._bytes[i], self._chars[i], self._utf16[i]
         text = self.content[base_byte:byte].decode("utf-8", "replace")
-        # Characters outside the BMP take two UTF-16 units.
-        astral = sum(1 for ch in text if ord(ch) > 0xFFFF)
-        return Position(line, byte, base_utf16 + len(text) + astral, base_char + len(text))
+        return Position(line, byte, base_utf16 + _utf16_units(text), base_char + len(text))
 
     def range(self, line: int, start: int, end: int) -> "Range":
         return Range(self.position(line, start), self.position(line, end))

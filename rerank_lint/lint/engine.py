@@ -26,6 +26,7 @@ from rerank_lint.diagnostics.diagnostic import (
     position_in_line,
 )
 from rerank_lint.diagnostics.reporter import FileContext, Reporter
+from rerank_lint.source import jsonparse
 from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format, schema_for
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.rules.base import DatasetRule, RecordRule, Rule, TextRule
@@ -37,6 +38,9 @@ from rerank_lint.trainers.tokens import LazyTokenizer
 from rerank_lint.errors import TokenizerError
 
 TEXT_CACHE_LIMIT = 100_000
+# The cache holds its texts alive: bounded by their characters too, or 100k long passages would
+# cost hundreds of MB; a text too long for a quarter of it is checked each time it appears.
+TEXT_CACHE_CHARS = 32_000_000
 
 
 def _sniff(stream: BinaryIO) -> bytes:
@@ -86,6 +90,7 @@ class Linter:
         self.record_rules = [r for r in self.rules if isinstance(r, RecordRule)]
         self.dataset_rules = [r for r in self.rules if isinstance(r, DatasetRule)]
         self._text_cache: dict[str, list[tuple[TextRule, TextHit]]] = {}
+        self._text_cache_chars = 0
         self._quoted_keys: dict[str, bytes] = {}
 
     def is_on(self, rule: type[Rule]) -> bool:
@@ -111,8 +116,9 @@ class Linter:
         return [d for result in results for d in result.diagnostics]
 
     def iter_source(self, stream: BinaryIO, opener, display: str, size: int | None = None,
-                    eval_path: Path | None = None, train_path: Path | None = None) -> Iterator[LineResult]:
+                    eval_path: Path | None = None, train_path: Path | None = None, is_eval: bool = False) -> Iterator[LineResult]:
         context = self.file_context(display, LineStore(opener), size, eval_path=eval_path, train_path=train_path)
+        context.is_eval = is_eval or train_path is not None
         reporter = Reporter(context, self.severities)
         try:
             yield from self._run(stream, context, reporter, self.forced_schema)
@@ -242,8 +248,8 @@ class Linter:
     def _parse(self, line: Line, reporter: Reporter, context: FileContext, forced: Schema | None) -> Record | None:
         content = line.content
         try:
-            data = orjson.loads(content)
-        except orjson.JSONDecodeError as exc:
+            data = jsonparse.loads(content)
+        except jsonparse.JSONDecodeError as exc:
             self._parse_error(content, exc, reporter)
             return None
         if not isinstance(data, dict):
@@ -261,7 +267,7 @@ class Linter:
             self._duplicate_keys(record, reporter)
         return record
 
-    def _parse_error(self, content: bytes, exc: orjson.JSONDecodeError, reporter: Reporter) -> None:
+    def _parse_error(self, content: bytes, exc: jsonparse.JSONDecodeError, reporter: Reporter) -> None:
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError as bad:
@@ -333,9 +339,13 @@ class Linter:
                         continue
                 for hit in rule.check_text(text):
                     hits.append((rule, hit))
-            if len(self._text_cache) >= TEXT_CACHE_LIMIT:
+            size = len(text)
+            if len(self._text_cache) >= TEXT_CACHE_LIMIT or self._text_cache_chars + size > TEXT_CACHE_CHARS:
                 self._text_cache.clear()
-            self._text_cache[text] = hits
+                self._text_cache_chars = 0
+            if size <= TEXT_CACHE_CHARS // 4:
+                self._text_cache[text] = hits
+                self._text_cache_chars += size
         return hits
 
     def start_rules(self, rules: Iterable[DatasetRule], reporter: Reporter, context: FileContext) -> list[DatasetRule]:
@@ -364,8 +374,15 @@ class Linter:
             return None
 
     def _rule_failed(self, rule: Rule, reporter: Reporter, exc: Exception) -> None:
-        if self.stop_on_config_error and isinstance(exc, (ConfigError, TokenizerError)):
-            raise exc
+        if isinstance(exc, (ConfigError, TokenizerError)):
+            if self.stop_on_config_error:
+                raise exc
+            # A setting that cannot work (a `model` not there) fails the same way on every
+            # record: an editor shows it once per file, not on every line.
+            said = reporter.context.extras.setdefault("config_errors", set())
+            if str(exc) in said:
+                return
+            said.add(str(exc))
         reporter.emit(src.InternalError, f"rule {rule.code} ({rule.name}) failed here: {exc.__class__.__name__}: {exc}",
                       Range.in_line(reporter.line, reporter.content, 0, 0))
 
@@ -378,8 +395,8 @@ class Linter:
         reporter = Reporter(context, self.severities)
         reporter.bind(number, content, None)
         try:
-            data = orjson.loads(content)
-        except orjson.JSONDecodeError:
+            data = jsonparse.loads(content)
+        except jsonparse.JSONDecodeError:
             return []
         if not isinstance(data, dict):
             return []

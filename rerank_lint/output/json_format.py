@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import tempfile
+
 import orjson
 
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, LineEdit, Position
@@ -42,6 +45,32 @@ def diagnostic_dict(d: Diagnostic, docs_url: str | None = None) -> dict:
 
 
 class JsonFormatter(DocumentFormatter):
+    """Each diagnostic is encoded as it comes (the objects of a million diagnostics took a GB)
+    and the document is written at the end, as orjson indents it whole: nothing reaches the
+    output when the check stops on an error half-way."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._encoded = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)
+        self._count = 0
+
+    def emit(self, d: Diagnostic, suppressed: bool = False) -> None:
+        item = orjson.dumps(encodable_tree(diagnostic_dict(d, self.docs_url)), option=orjson.OPT_INDENT_2)
+        # One level deeper inside the array; a newline occurs only between tokens (strings escape theirs).
+        self._encoded.write((b",\n  " if self._count else b"[\n  ") + item.replace(b"\n", b"\n  "))
+        self._count += 1
+
     def finish(self, summary: Summary) -> None:
-        items = encodable_tree([diagnostic_dict(d, self.docs_url) for d in self.items])
-        self.out.write(orjson.dumps(items, option=orjson.OPT_INDENT_2).decode() + "\n")
+        if not self._count:
+            self.out.write("[]\n")
+            return
+        self._encoded.write(b"\n]\n")
+        self._encoded.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while chunk := self._encoded.read(1 << 20):
+            self.out.write(decoder.decode(chunk))
+        self.out.write(decoder.decode(b"", final=True))
+        self._encoded.close()
+
+
+_IN_MEMORY = 16 << 20  # bytes of encoded diagnostics kept in memory before they go to a temporary file
