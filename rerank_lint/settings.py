@@ -25,6 +25,7 @@ from rerank_lint.source.lines import read_limited
 # the language server (which also watches them) read this one list.
 CONFIG_FILES = ("rerank-lint.toml", ".rerank-lint.toml", "pyproject.toml")
 FORMATS = ("auto", "cohere", "bge")
+TRAINERS = ("sentence-transformers", "flagembedding", "cohere")
 
 
 class Invalid(Exception):
@@ -66,6 +67,20 @@ def _one_of(*choices: str):
             raise Invalid("one of " + ", ".join(choices))
         return value
     return check
+
+
+def _column(value):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return _text(value)
+
+
+def _share_or_none(value):
+    return None if value is None else _share(value)
+
+
+def _positive_int_or_none(value):
+    return None if value is None else _positive_int(value)
 
 
 def _folder_or_none(value):
@@ -130,8 +145,16 @@ class Settings:
     ignore: list[str] = setting([], _codes, "Codes or prefixes not to run.", factory=True)
     severity: dict[str, str] = setting({}, _severities, 'Severity per code or prefix, e.g. `{ RL209 = "warning" }`; the longest prefix wins.', factory=True)
     format: str = setting("auto", _one_of(*FORMATS), "Dataset format; `auto` detects Cohere or BGE from each file's keys.")
+    # The trainer decides the cut, the budget and which platform-only rules are errors
+    # (rerank_lint/trainers/profiles.py); unset, each file's first record decides.
+    trainer: str | None = setting(None, _one_of(*TRAINERS), "The trainer that will read the data: `sentence-transformers`, `flagembedding` or `cohere`; unset, detected from each file's first record.")
+    model: str | None = setting(None, _text, "The model being trained: a local folder with its `tokenizer.json` (and `tokenizer_config.json`, `config.json`) or a name already in the local Hugging Face cache; its tokenizer, special tokens and length limit then decide the cut. Never downloaded.")
+    max_length: int | None = setting(None, _positive_int_or_none, "sentence-transformers' `max_length` for a pair, special tokens included; unset, the model's own limit (512 without `model`).")
+    query_max_len: int = setting(32, _positive_int, "FlagEmbedding's `query_max_len` (its default, 32).")
+    passage_max_len: int = setting(128, _positive_int, "FlagEmbedding's `passage_max_len` (its default, 128).")
+    train_group_size: int = setting(8, _positive_int, "FlagEmbedding's `train_group_size`: one positive and this many minus one negatives per query (RL412).")
     token_budget: int = setting(510, _positive_int, "Tokens for query + passage together (Cohere's rerank fine-tuning context).")
-    tokenizer: str = setting("cl100k_base", _text, "A tiktoken encoding bundled offline, or the path to a model's `tokenizer.json`.")
+    tokenizer: str = setting("cl100k_base", _text, "Without `model`: a tiktoken encoding bundled offline, or the path to a model's `tokenizer.json`.")
     min_unique_queries: int = setting(256, _positive_int, "Fewest unique queries a training file needs (RL401).")
     min_hard_negatives: int = setting(5, _positive_int, "Hard negatives per query below which RL408 reports.")
     max_file_bytes: int = setting(1_500_000_000, _positive_int, "Largest file size the platform accepts (RL411).")
@@ -152,16 +175,26 @@ class Settings:
     semantic_batch_size: int = setting(256, _positive_int, "Most texts per embedding batch.")
     # Thresholds are cosine similarities of the model's embeddings, calibrated for the default
     # model on the real files (docs/semantic.md); another model needs its own calibration.
-    paraphrase_threshold: float = setting(0.92, _share, "Cosine at or above which two queries are near-duplicates (RL601).")
+    paraphrase_threshold: float = setting(0.88, _share, "Cosine at or above which two queries that ask the same question (docs/semantic.md) are a paraphrase warning (RL601) and near-duplicates (RL607).")
+    paraphrase_info_threshold: float = setting(0.80, _share, "Cosine from which such queries are reported as info (RL601), and near-duplicate query pairs are examined for a shared template.")
+    passage_duplicate_threshold: float = setting(0.92, _share, "Cosine at or above which two passages with the same numbers and symbols are near-duplicates (RL608).")
     easy_negative_floor: float = setting(0.05, _share, "Cosine to the query below which a hard negative is unrelated (RL602).")
     easy_negative_ratio: float = setting(0.30, _share, "Share of the positive's similarity below which a hard negative is easy (RL602).")
-    false_negative_ratio: float = setting(1.0, _share, "A negative at least this share of the positive's similarity may answer the query (RL603).")
-    false_negative_min_positive: float = setting(0.5, _share, "Positive similarity below which RL603 does not judge (too little signal).")
-    false_negative_passage_similarity: float = setting(0.95, _share, "Cosine between a negative and a positive that makes it a reworded positive (RL603).")
+    semantic_judge: str | None = setting(None, _text, "A cross-encoder / reranker that judges RL603's candidates: a folder (relative to the config file) or a name in the local Hugging Face cache, safetensors weights; never downloaded. Unset: teacher scores in the file, else the embedding model (info only).")
+    false_negative_ratio: float = setting(1.0, _share, "TopK-PercPos: a candidate negative the judge scores at least this share of the lowest positive's score is a false negative (RL603); NV-Retriever uses 0.95, which flags a third of the candidates of files whose teacher scores crowd into 85-100.")
+    false_negative_candidate_ratio: float = setting(0.90, _share, "A negative at least this share of the lowest positive's cosine is a candidate for the judge (RL603).")
+    false_negative_min_positive: float = setting(0.5, _share, "Positive cosine below which the embedding model picks no candidates by share (too little signal, RL603).")
+    false_negative_passage_similarity: float = setting(0.95, _share, "Cosine between a negative and a positive that makes it a candidate reworded positive (RL603).")
     lexical_negative_overlap: float = setting(0.60, _share, "Word overlap with the query above which a negative is lexically mined (RL604).")
     lexical_negative_similarity: float = setting(0.30, _share, "Cosine below which a lexically mined negative is off-topic (RL604).")
     leak_similarity: float = setting(0.92, _share, "Cosine at or above which a training and an evaluation text are near-duplicates (RL605).")
     max_near_duplicate_share: float = setting(0.25, _share, "Share of near-duplicate queries above which the file is reported as repetitive (RL607).")
+    # Query coverage (docs/coverage.md): a log of real user queries the training queries are
+    # compared with, by `rerank-lint coverage`, the report and (with the semantic rules) RL609/RL610.
+    user_queries: str | None = setting(None, _text, "A log of real user queries (one a line, JSONL with a `query` field, or CSV), relative to the config file: the semantic rules then check that the training queries cover it (RL609, RL610).")
+    user_queries_column: str | None = setting(None, _column, "The CSV column (name or 0-based index) of `user-queries` that holds the queries.")
+    coverage_threshold: float = setting(0.5, _share, "Share of the real queries the training queries must cover; below it RL609 warns.")
+    coverage_similarity: float | None = setting(None, _share_or_none, "Cosine at or above which a training query covers a real one; unset (none), the adaptive k-NN radius.")
 
     # Not settings: where the configuration came from.
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})

@@ -25,10 +25,14 @@ from rerank_lint.diagnostics.diagnostic import (
     LineIndex,
     Range,
     Related,
+    Severity,
 )
+from rerank_lint.source import jsonparse
 from rerank_lint.source.lines import LineStore
 from rerank_lint.source.records import Format, Record, Schema, schema_for
 from rerank_lint.source.spans import locate
+from rerank_lint.trainers.choice import choose_trainer
+from rerank_lint.trainers.profiles import ELSEWHERE, PLATFORM_ONLY
 from rerank_lint.trainers.tokens import LazyTokenizer
 
 
@@ -56,8 +60,29 @@ class FileContext:
     # Set by the CLI or server when the file is one side of a train/eval pair.
     eval_path: Path | None = None
     train_path: Path | None = None
+    is_eval: bool = False  # checked as the evaluation side (`--eval` names it), paired or not
     counterpart: object | None = None  # an index of the other side, built by the testset rules
     extras: dict = field(default_factory=dict)
+    _trainer: tuple = (None, None)  # (schema, TrainerChoice) last worked out
+    _cut_tokenizer: object | None = None
+
+    @property
+    def trainer(self):
+        """The trainer this file is judged by (`trainers.choice`): the setting, else the one the
+        file's format says, once a record has decided it; None before."""
+        schema, choice = self._trainer
+        if schema is not self.schema or choice is None:
+            choice = choose_trainer(self.settings.trainer, self.schema.format.value if self.schema else None)
+            self._trainer = (self.schema, choice)
+        return choice
+
+    @property
+    def cut_tokenizer(self):
+        if self._cut_tokenizer is None:
+            from rerank_lint.trainers.choice import CutTokenizer
+
+            self._cut_tokenizer = CutTokenizer(self.settings, self.tokenizer)
+        return self._cut_tokenizer
 
 
 class Reporter:
@@ -95,25 +120,53 @@ class Reporter:
     # --- where --------------------------------------------------------------------------
 
     def emit(self, rule: RuleIdentity, message: str, range_: Range, fix: Fix | None = None,
-             related: Iterable[Related] = (), record_key: str | None = None) -> Diagnostic:
+             related: Iterable[Related] = (), record_key: str | None = None, weak: bool = False) -> Diagnostic:
+        severity = self._severities[rule.code]
+        if weak:
+            # A finding on weak evidence (a guess a user should not be blocked on) is at most
+            # info; the code's severity, the default or the user's override, is for strong evidence.
+            severity = min(severity, Severity.INFO)
+        keep = True
+        if rule.code in PLATFORM_ONLY:
+            severity, message, keep = self._for_trainer(rule.code, severity, message)
         diagnostic = Diagnostic(
-            rule.code, rule.name, self._severities[rule.code], message, self.context.path, range_, fix,
+            rule.code, rule.name, severity, message, self.context.path, range_, fix,
             list(related), record_key,
         )
-        self.items.append(diagnostic)
+        if keep:
+            self.items.append(diagnostic)
         return diagnostic
 
-    def at_bytes(self, rule, start: int, end: int, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
-        return self.emit(rule, message, self.line_index.range(self.line, start, end), fix, related, self.record_key)
+    def _for_trainer(self, code: str, severity, message: str):
+        """The one place where a rule that only one platform enforces (profiles.PLATFORM_ONLY)
+        is judged for the file's trainer: for another trainer it is never an error, and is not
+        reported at all when that platform's rule means nothing elsewhere. A severity the user
+        configured for the code stands."""
+        trainer = self.context.trainer
+        owner = PLATFORM_ONLY[code]
+        if trainer is None or trainer.name == owner:
+            return severity, message, True
+        if any(code.startswith(prefix) for prefix in self.context.settings.severity):
+            return severity, message, True
+        elsewhere = ELSEWHERE.get(code)
+        if elsewhere is None:
+            return severity, message, False
+        lowered = min(severity, Severity.parse(elsewhere))
+        return lowered, f"{message} [a {owner} rule; {trainer.name} does not enforce it]", True
+
+    def at_bytes(self, rule, start: int, end: int, message: str, fix: Fix | None = None, related=(),
+                 weak: bool = False) -> Diagnostic:
+        return self.emit(rule, message, self.line_index.range(self.line, start, end), fix, related, self.record_key, weak)
 
     def at_text(self, rule, key: str, index: int | None, start: int, end: int, message: str,
                 fix: Fix | None = None, related=()) -> Diagnostic:
         b_start, b_end = self.record.text_bytes(key, index, start, end)
         return self.at_bytes(rule, b_start, b_end, message, fix, related)
 
-    def at_value(self, rule, key: str, index: int | None, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
+    def at_value(self, rule, key: str, index: int | None, message: str, fix: Fix | None = None, related=(),
+                 weak: bool = False) -> Diagnostic:
         start, end = self.record.value_bytes(key, index)
-        return self.at_bytes(rule, start, end, message, fix, related)
+        return self.at_bytes(rule, start, end, message, fix, related, weak)
 
     def at_key(self, rule, key: str, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
         start, end = self.record.key_bytes(key)
@@ -122,16 +175,16 @@ class Reporter:
     def at_record(self, rule, message: str, fix: Fix | None = None, related=()) -> Diagnostic:
         return self.at_bytes(rule, 0, len(self.content), message, fix, related)
 
-    def at_file(self, rule, message: str, related=()) -> Diagnostic:
-        return self.emit(rule, message, FILE_START, None, related, None)
+    def at_file(self, rule, message: str, related=(), weak: bool = False) -> Diagnostic:
+        return self.emit(rule, message, FILE_START, None, related, None, weak)
 
     def rebind(self, line: int) -> bool:
         """Point the reporter at an earlier line of the file (for conclusions drawn at the end,
         such as near-duplicate clusters), re-reading it from the source. False if it is gone."""
         content = self.context.store.content(line)
         try:
-            data = orjson.loads(content)
-        except orjson.JSONDecodeError:
+            data = jsonparse.loads(content)
+        except jsonparse.JSONDecodeError:
             return False
         if not isinstance(data, dict):
             return False

@@ -36,6 +36,10 @@ class Rule:
     semantic: ClassVar[bool] = False
     # Off by default (too many findings on clean real data); on when its full code is selected.
     explicit_only: ClassVar[bool] = False
+    # The trainers whose reading of the data the rule is about (None: every trainer). Rules that
+    # only one platform enforces are listed in trainers.profiles.PLATFORM_ONLY instead, which
+    # also decides their severity elsewhere.
+    trainers: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, settings):
         self.settings = settings

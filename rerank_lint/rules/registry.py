@@ -6,7 +6,8 @@ by being imported. Front ends read `REGISTRY` (code -> class) and never import r
 
 from __future__ import annotations
 
-from rerank_lint.rules import dataset, file, length, schema, testset
+from rerank_lint.rules import dataset, file, length, schema, testset, trainer
+from rerank_lint.rules.semantic import coverage as semantic_coverage
 from rerank_lint.rules.semantic import diversity as semantic_diversity
 from rerank_lint.rules.semantic import leakage as semantic_leakage
 from rerank_lint.rules.semantic import negatives as semantic_negatives
@@ -41,6 +42,12 @@ ALL_RULES: tuple[type[Rule], ...] = (
     schema.UnknownKey,
     schema.ScoreLengthMismatch,
     schema.EmptyNegativesBge,
+    # trainer-specific reading
+    trainer.AnswerFirst,
+    trainer.ExtraInputColumn,
+    trainer.BadLabel,
+    trainer.UnequalListColumns,
+    trainer.RepeatedNegatives,
     # text
     text_urls.UrlInText,
     text_markup.HtmlTag,
@@ -57,6 +64,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     length.QueryOverBudget,
     length.RelevantOverBudget,
     length.NegativeOverBudget,
+    length.TrainerLengthDefaults,
+    length.QueryCut,
     # dataset
     dataset.TooFewQueries,
     dataset.DuplicateQuery,
@@ -82,6 +91,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     semantic_leakage.PassageNearLeak,
     semantic_diversity.LowQueryDiversity,
     semantic_diversity.LowPassageDiversity,
+    semantic_coverage.LowQueryCoverage,
+    semantic_coverage.UnaskedTrainingQuery,
 )
 
 REGISTRY: dict[str, type[Rule]] = {rule.code: rule for rule in sorted(ALL_RULES, key=lambda r: r.code)}
