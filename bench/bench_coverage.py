@@ -56,6 +56,7 @@ def pairs():
 
 def run(cache_dir: str, label: str, show_full: bool) -> dict:
     from rerank_lint.coverage import compare_queries, embed_queries
+    from rerank_lint.settings import Settings
 
     total_embed = total_compare = 0.0
     encoded = 0
@@ -63,8 +64,8 @@ def run(cache_dir: str, label: str, show_full: bool) -> dict:
         stats_a: dict = {}
         stats_b: dict = {}
         clock = time.perf_counter()
-        real_vectors = embed_queries(log, cache_dir=cache_dir, stats=stats_a)
-        train_vectors = embed_queries(train, cache_dir=cache_dir, stats=stats_b)
+        real_vectors = embed_queries(log, Settings(), cache_dir=cache_dir, stats=stats_a)
+        train_vectors = embed_queries(train, Settings(), cache_dir=cache_dir, stats=stats_b)
         embed_s = time.perf_counter() - clock
         clock = time.perf_counter()
         result = compare_queries(log, real_vectors, train, train_vectors, real_counts=counts, real_source="log",

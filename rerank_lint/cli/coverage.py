@@ -11,7 +11,8 @@ import sys
 def run_coverage(args) -> int:
     from rerank_lint.cli.common import expand_paths, file_settings
     from rerank_lint.coverage import QueryLogError
-    from rerank_lint.coverage.service import compare, distinct, read_log, training_queries, wilson
+    from rerank_lint.coverage.service import compare, distinct, read_log, wilson
+    from rerank_lint.lint.queries import training_queries
     from rerank_lint.errors import UsageError
     from rerank_lint.semantic import MISSING_MESSAGE, available
     from rerank_lint.source.lines import display_path

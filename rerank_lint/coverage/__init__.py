@@ -35,7 +35,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def check_coverage(train_texts, log: QueryLog, settings=None, *, train_source: str = "training queries",
+def check_coverage(train_texts, log: QueryLog, settings, *, train_source: str = "training queries",
                    stats: dict | None = None, **options) -> CoverageResult:
     """Embed the distinct training queries and the log's queries (cache first) and compare them.
     `options` go to `compare_queries` (k, similarity_threshold, max_topics, ...)."""

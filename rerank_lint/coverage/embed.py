@@ -6,7 +6,8 @@ folder, the bundled MiniLM, or the local Hugging Face cache; never downloaded), 
 read from the SQLite cache keyed by the model's fingerprint, and only the misses load the
 model. So a warm run neither imports torch nor loads the model.
 
-The one call into the configuration is `_settings` below: if `Settings` moves again, repoint it there.
+The caller passes the `Settings` (this module does not import them: the settings know the rule
+table, whose coverage rules import this package).
 """
 
 from __future__ import annotations
@@ -17,15 +18,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def _settings(settings=None, *, model: str | None = None, device: str | None = None,
+def _settings(settings, *, model: str | None = None, device: str | None = None,
               cache_dir: str | None = None):
-    # The only import of the configuration here; it was `config.py`, is being moved to
-    # `settings.py`: whichever exists.
-    try:
-        from ..settings import Settings
-    except ImportError:
-        from ..config import Settings
-
     overrides = {}
     if model is not None:
         overrides["semantic-model"] = model
@@ -33,14 +27,13 @@ def _settings(settings=None, *, model: str | None = None, device: str | None = N
         overrides["semantic-device"] = device
     if cache_dir is not None:
         overrides["semantic-cache-dir"] = cache_dir
-    base = settings if settings is not None else Settings()
-    return base.merged(overrides) if overrides else base
+    return settings.merged(overrides) if overrides else settings
 
 
-def embed_queries(texts: Sequence[str], settings=None, *, model: str | None = None, device: str | None = None,
+def embed_queries(texts: Sequence[str], settings, *, model: str | None = None, device: str | None = None,
                   cache_dir: str | None = None, stats: dict | None = None) -> "np.ndarray":
     """Unit-length float32 embeddings of `texts` (one row each, in order), through the
-    embedding cache. `settings` is a `Settings` (default: the defaults); `model`,
+    embedding cache. `settings` is a `Settings`; `model`,
     `device`, `cache_dir` override its `semantic-*` settings. Raises `ConfigError`
     (`ModelNotFound`) when the model is not on this machine, ImportError without the semantic
     extra. `stats`, when given, receives how many texts were looked up and how many encoded

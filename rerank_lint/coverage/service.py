@@ -25,20 +25,6 @@ def read_log(settings, path: Path | None = None, column: str | None = None) -> Q
     return read_query_log(path, column=column)
 
 
-def training_queries(path: Path, settings) -> list[tuple[int, str]]:
-    """(line, query) of each record with a query, read by the engine's reader (every format
-    `check` reads), no rule run."""
-    from rerank_lint.lint.engine import Linter
-
-    linter = Linter(settings, only=lambda cls: False)
-    found = []
-    for result in linter.iter_path(path):
-        record = result.record
-        if record is not None and isinstance(record.query, str) and record.query.strip():
-            found.append((record.line, record.query))
-    return found
-
-
 def distinct(queries) -> list[str]:
     return list(dict.fromkeys(t for t in (normalise(q) for q in queries) if t))
 

@@ -111,7 +111,8 @@ def collect(path: Path, display: str, settings, eval_path: Path | None, train_pa
 def _coverage(data: ReportData, path: Path, settings) -> None:
     """The coverage section's result, or a note saying why there is none."""
     from rerank_lint.coverage import QueryLogError
-    from rerank_lint.coverage.service import compare, distinct, read_log, training_queries
+    from rerank_lint.coverage.service import compare, distinct, read_log
+    from rerank_lint.lint.queries import training_queries
     from rerank_lint.errors import ConfigError
     from rerank_lint.semantic import available
 

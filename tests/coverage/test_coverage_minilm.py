@@ -32,9 +32,9 @@ def test_keyword_log_with_a_topic_the_training_set_lacks(tmp_path):
     log_path.write_text("\n".join(NETWORK_LOG + COOKING_LOG + NETWORK_LOG[:4]) + "\n")
     log = read_query_log(log_path)
     settings_path = tmp_path / "cache"
-    from rerank_lint.coverage.embed import _settings
+    from rerank_lint.settings import Settings
 
-    settings = _settings(cache_dir=str(settings_path))
+    settings = Settings().merged({"semantic-cache-dir": str(settings_path)})
     stats: dict = {}
     result = check_coverage(NETWORK_QUESTIONS, log, settings, train_source="train.jsonl", stats=stats)
     assert stats["encoded"] == len(log.texts) + len(NETWORK_QUESTIONS)
@@ -53,9 +53,9 @@ def test_keyword_log_with_a_topic_the_training_set_lacks(tmp_path):
     code = f"""
 import sys
 from rerank_lint.coverage import check_coverage, read_query_log
-from rerank_lint.coverage.embed import _settings
+from rerank_lint.settings import Settings
 stats = {{}}
-result = check_coverage({NETWORK_QUESTIONS!r}, read_query_log({str(log_path)!r}), _settings(cache_dir={str(settings_path)!r}), stats=stats)
+result = check_coverage({NETWORK_QUESTIONS!r}, read_query_log({str(log_path)!r}), Settings().merged({{'semantic-cache-dir': {str(settings_path)!r}}}), stats=stats)
 assert stats["encoded"] == 0, stats
 assert "torch" not in sys.modules
 print(result.coverage)
