@@ -103,7 +103,7 @@ def _trainer_budget(settings, fmt):
 
 def _count_cuts(cuts, record) -> None:
     """Count the pairs whose passage the trainer cuts (what RL301/RL302 report)."""
-    from rerank_lint.rules.length import _prompts
+    from rerank_lint.rules.length import record_prompts
     from rerank_lint.trainers.tokens import upper_bound
 
     budget = cuts[0]
@@ -111,7 +111,7 @@ def _count_cuts(cuts, record) -> None:
     if ref is None:
         return
     query = ref[1]
-    query_prompt, passage_prompt = _prompts(record)
+    query_prompt, passage_prompt = record_prompts(record)
     for _, _, passage in record.pairs():
         cuts[2] += 1
         if budget.fits_for_sure(upper_bound(query), upper_bound(passage), query_prompt, passage_prompt):

@@ -22,7 +22,7 @@ from rerank_lint.trainers.profiles import COHERE, FLAGEMBEDDING, PROFILES, SENTE
 from rerank_lint.trainers.tokens import upper_bound
 
 
-def _prompts(record) -> tuple[str, str]:
+def record_prompts(record) -> tuple[str, str]:
     """FlagEmbedding's per-record instructions, prepended to the texts before the cut."""
     if record.schema.format is not Format.BGE:
         return "", ""
@@ -158,7 +158,7 @@ class QueryCut(RecordRule):
         if budget.trainer != FLAGEMBEDDING:
             return
         key, query = ref
-        query_prompt, _ = _prompts(record)
+        query_prompt, _ = record_prompts(record)
         limit = budget.query_limit()
         if upper_bound(query_prompt + query) <= limit:
             return
@@ -186,7 +186,7 @@ class _PairOverBudget(RecordRule):
             return
         query_key, query = ref
         budget = _Budget(self.settings, report.context)
-        query_prompt, passage_prompt = _prompts(record)
+        query_prompt, passage_prompt = record_prompts(record)
         query_bound = upper_bound(query)
         for key, index, passage in self.passages(record):
             if budget.fits_for_sure(query_bound, upper_bound(passage), query_prompt, passage_prompt):

