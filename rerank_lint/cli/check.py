@@ -26,7 +26,7 @@ def run_check(args) -> int:
     paths = expand_paths(args.paths)
     if not paths:
         # As ruff does for a path that matches nothing: a check of nothing must not pass CI.
-        raise UsageError(f"no *.jsonl or *.ndjson file in {', '.join(str(p) for p in args.paths)}: nothing was checked")
+        raise UsageError(f"no *.jsonl, *.ndjson or *.parquet file in {', '.join(str(p) for p in args.paths)}: nothing was checked")
     eval_file = args.eval.resolve() if args.eval else None
     # Rule links point where the first file's settings say the docs are published (`docs-url`).
     docs_url = file_settings(paths[0], args).docs_url if paths else None
@@ -158,6 +158,11 @@ def _changed_records(ref: str, path: Path, display: str):
 def _fix_file(path: Path, display: str, linter, context, args) -> tuple[int, list[str]]:
     """Apply (or, with --diff, show) the fixes of one file. Returns the count and diff text."""
     from rerank_lint.lint.fixes import fix_diff, fix_path
+    from rerank_lint.source.parquet import is_parquet
+
+    if is_parquet(path):
+        flag = "--diff" if args.diff else "--fix"
+        raise UsageError(f"{display}: {flag} is for JSONL files only; a Parquet file is never rewritten (check it without {flag})")
 
     if args.diff:
         fixed, diff = fix_diff(path, display, linter, context, args.unsafe_fixes)

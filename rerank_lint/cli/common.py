@@ -8,7 +8,7 @@ from pathlib import Path
 from rerank_lint.errors import TokenizerError, UsageError
 from rerank_lint.settings import Settings, settings_for
 
-DATASET_SUFFIXES = (".jsonl", ".ndjson")
+DATASET_SUFFIXES = (".jsonl", ".ndjson", ".parquet")  # Parquet: a Hugging Face dataset folder
 
 
 def cli_overrides(args) -> dict:

@@ -198,6 +198,10 @@ class Diagnostic:
     related: list[Related] = field(default_factory=list)
     # Hash of the record's content: stable across line moves, used by the baseline.
     record_key: str | None = None
+    # A table source (Parquet): the line is the 0-based row index and `column` the column the
+    # range falls in (None for a whole row or the file); front ends show "row N:column X".
+    table: bool = False
+    column: str | None = None
 
     @property
     def line(self) -> int:

@@ -27,6 +27,7 @@ from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.rules.base import DatasetRule
 from rerank_lint.rules.file import InternalError
 from rerank_lint.source.lines import iter_lines
+from rerank_lint.source.parquet import is_parquet, iter_json_lines
 
 
 class GitError(Exception):
@@ -58,6 +59,8 @@ def _hashes(lines) -> Iterator[tuple[int, str | None]]:
 
 def new_lines(old: bytes | None, path: Path) -> set[int]:
     """Lines of the current file whose content is not in `old` (each old line matches once)."""
+    if is_parquet(path):
+        return _new_rows(old, path)
     remaining = Counter(h for _, h in _hashes(iter_lines(io.BytesIO(old)))) if old is not None else Counter()
     changed = set()
     with open(path, "rb") as current:
@@ -66,6 +69,25 @@ def new_lines(old: bytes | None, path: Path) -> set[int]:
                 remaining[digest] -= 1
             else:
                 changed.add(number)
+    return changed
+
+
+def _new_rows(old: bytes | None, path: Path) -> set[int]:
+    """The same for a Parquet file: rows compared as the canonical JSON lines the engine reads."""
+    import tempfile
+
+    remaining: Counter = Counter()
+    if old is not None:
+        with tempfile.TemporaryDirectory(prefix="rerank-lint-") as folder:
+            previous = Path(folder) / path.name
+            previous.write_bytes(old)
+            remaining = Counter(h for _, h in _hashes(iter_lines(iter_json_lines(previous, str(path)))))
+    changed = set()
+    for number, digest in _hashes(iter_lines(iter_json_lines(path, str(path)))):
+        if remaining[digest] > 0:
+            remaining[digest] -= 1
+        else:
+            changed.add(number)
     return changed
 
 

@@ -9,6 +9,7 @@ rewrite it in one streaming pass.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -22,6 +23,7 @@ from rerank_lint.diagnostics.diagnostic import (
     Fix,
     LineAction,
     LineEdit,
+    FILE_START,
     Range,
     position_in_line,
 )
@@ -33,6 +35,7 @@ from rerank_lint.rules.base import DatasetRule, RecordRule, Rule, TextRule
 from rerank_lint.rules import file as src
 from rerank_lint.rules.base import TextHit
 from rerank_lint.semantic import usable as semantic_usable
+from rerank_lint.source.parquet import ParquetLines, column_at, is_parquet
 from rerank_lint.source.lines import BINARY_SNIFF_BYTES, Line, LineStore, iter_lines, looks_binary
 from rerank_lint.trainers.tokens import LazyTokenizer
 from rerank_lint.errors import TokenizerError
@@ -53,6 +56,14 @@ def _sniff(stream: BinaryIO) -> bytes:
         stream.seek(position)
         return head
     return b""
+
+
+# "line 3", "lines 2, 5" in a message about a table source are rows (numbered alike, from 1).
+_LINE_WORDS = re.compile(r"\b(L|l)ine(s?)(?= \d)")
+
+
+def _row_words(match: re.Match) -> str:
+    return ("R" if match.group(1) == "L" else "r") + "ow" + match.group(2)
 
 
 @dataclass
@@ -103,10 +114,27 @@ class Linter:
 
     def iter_path(self, path: str | os.PathLike, display: str | None = None, **context) -> Iterator[LineResult]:
         path = Path(path)
+        if is_parquet(path):
+            yield from self.iter_parquet(path, display or str(path), **context)
+            return
         opener = lambda: open(path, "rb")  # noqa: E731
         size = path.stat().st_size
         with opener() as stream:
             yield from self.iter_source(stream, opener, display or str(path), size=size, **context)
+
+    def iter_parquet(self, path: Path, display: str, **context) -> Iterator[LineResult]:
+        """A Parquet file, row by row through the same loop as JSONL (see `source.parquet`),
+        its diagnostics placed at a row and a column."""
+        with ParquetLines(path, display) as rows:
+            for result in self.iter_source(rows, rows.opener, display, size=None, **context):
+                for d in result.diagnostics:
+                    d.table = True
+                    d.fix = None  # a fix rewrites JSONL lines: never a Parquet file
+                    d.message = _LINE_WORDS.sub(_row_words, d.message)
+                    if d.range is not FILE_START:
+                        content = result.line.content if result.line is not None and result.line.number == d.line else rows.content(d.line)
+                        d.column = column_at(content, d.range.start.byte)
+                yield result
 
     def check_bytes(self, data: bytes, display: str = "<memory>", **context) -> list[Diagnostic]:
         import io

@@ -31,9 +31,12 @@ def _escape_property(text: str) -> str:
 def workflow_command(d: Diagnostic) -> str:
     s, e = d.range.start, d.range.end
     props = [f"file={_escape_property(d.path)}", f"line={s.line + 1}", f"col={s.char + 1}", f"endLine={e.line + 1}"]
-    if e.line == s.line:
+    if d.table:  # a Parquet file: the row, no text columns; the column name in the title
+        props = props[:2] + [f"endLine={e.line + 1}"]
+    elif e.line == s.line:
         props.append(f"endColumn={e.char + 1}")
-    props.append(f"title={_escape_property(f'{d.code} {d.name}')}")
+    column = f" (column {d.column})" if d.table and d.column else ""
+    props.append(f"title={_escape_property(f'{d.code} {d.name}{column}')}")
     return f"::{_LEVELS[d.severity]} {','.join(props)}::{_escape_data(d.message)}\n"
 
 

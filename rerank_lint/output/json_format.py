@@ -7,7 +7,7 @@ import tempfile
 
 import orjson
 
-from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, LineEdit, Position
+from rerank_lint.diagnostics.diagnostic import FILE_START, Diagnostic, Edit, LineEdit, Position
 from rerank_lint.output import Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter
 from rerank_lint.output.escape import encodable_tree
@@ -28,7 +28,7 @@ def diagnostic_dict(d: Diagnostic, docs_url: str | None = None) -> dict:
             elif isinstance(e, LineEdit):
                 edits.append({"line": e.line + 1, "action": e.action.value})
         fix = {"applicability": d.fix.applicability.value, "message": d.fix.description, "edits": edits}
-    return {
+    item = {
         "code": d.code,
         "name": d.name,
         "severity": d.severity.label,
@@ -42,6 +42,12 @@ def diagnostic_dict(d: Diagnostic, docs_url: str | None = None) -> dict:
         "record": d.record_key,
         "url": rule_url(d.code, docs_url),
     }
+    if d.table:
+        # A Parquet source: the 1-based row (as `location.row`; `dataset[row - 1]`) and the
+        # column; null for a diagnostic about the whole file.
+        item["row"] = None if d.range is FILE_START else d.range.start.line + 1
+        item["column"] = d.column
+    return item
 
 
 class JsonFormatter(DocumentFormatter):

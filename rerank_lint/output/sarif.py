@@ -10,7 +10,7 @@ from __future__ import annotations
 import orjson
 
 from rerank_lint import __version__
-from rerank_lint.diagnostics.diagnostic import Diagnostic, Severity
+from rerank_lint.diagnostics.diagnostic import FILE_START, Diagnostic, Severity
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.output import Summary, rule_url
 from rerank_lint.output.common import DocumentFormatter, Fingerprints
@@ -26,8 +26,18 @@ def _region(range_) -> dict:
     return {"startLine": s.line + 1, "startColumn": s.utf16 + 1, "endLine": e.line + 1, "endColumn": e.utf16 + 1}
 
 
-def _location(path: str, range_) -> dict:
-    return {"physicalLocation": {"artifactLocation": {"uri": uri_path(path)}, "region": _region(range_)}}
+def _location(path: str, range_, table: bool = False, column: str | None = None) -> dict:
+    if not table:
+        return {"physicalLocation": {"artifactLocation": {"uri": uri_path(path)}, "region": _region(range_)}}
+    # A Parquet source: its bytes have no text columns; the region is the row (1-based) and
+    # the column a logical location.
+    location: dict = {"physicalLocation": {"artifactLocation": {"uri": uri_path(path)}}}
+    if range_ is not FILE_START:
+        row = range_.start.line + 1
+        location["physicalLocation"]["region"] = {"startLine": row, "endLine": row}
+        if column is not None:
+            location["logicalLocations"] = [{"name": column, "fullyQualifiedName": f"row {row}/column {column}", "kind": "member"}]
+    return location
 
 
 def rule_descriptors(docs_url: str | None = None) -> list[dict]:
@@ -54,12 +64,14 @@ class SarifFormatter(DocumentFormatter):
             "ruleIndex": index[d.code],
             "level": _LEVELS[d.severity],
             "message": {"text": d.message},
-            "locations": [_location(d.path, d.range)],
+            "locations": [_location(d.path, d.range, d.table, d.column)],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprints.of(d)},
         }
         if d.related:
-            result["relatedLocations"] = [{"id": i, "message": {"text": r.message}} | _location(r.path, r.range)
+            result["relatedLocations"] = [{"id": i, "message": {"text": r.message}} | _location(r.path, r.range, d.table)
                                           for i, r in enumerate(d.related)]
+        if d.table:
+            result["properties"] = {"row": None if d.range is FILE_START else d.range.start.line + 1, "column": d.column}
         if suppressed:
             result["suppressions"] = [{"kind": "external", "justification": "recorded in the rerank-lint baseline"}]
         return result

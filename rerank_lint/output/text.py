@@ -5,10 +5,25 @@ from __future__ import annotations
 
 import sys
 
-from rerank_lint.diagnostics.diagnostic import Applicability, Diagnostic, Severity, fix_marker
+from rerank_lint.diagnostics.diagnostic import FILE_START, Applicability, Diagnostic, Severity, fix_marker
 from rerank_lint.rules.registry import REGISTRY
 from rerank_lint.output import Summary
 from rerank_lint.output.escape import visible
+
+
+def table_place(range_, column: str | None = None) -> str:
+    """`row 12:column positive` in a table (Parquet) source: rows count from 1, as lines do
+    (row 1 is `dataset[0]`), so that the numbers in messages match."""
+    if range_ is FILE_START:
+        return "file"
+    return f"row {range_.start.line + 1}" + (f":column {visible(column)}" if column else "")
+
+
+def place(d: Diagnostic) -> str:
+    """Where a diagnostic is, as the concise output prints it after the path."""
+    if d.table:
+        return table_place(d.range, d.column)
+    return f"{d.range.start.line + 1}:{d.range.start.char + 1}"
 
 
 class ConciseFormatter:
@@ -22,13 +37,13 @@ class ConciseFormatter:
     def emit(self, d: Diagnostic) -> None:
         if self.statistics:
             return
-        start = d.range.start
         marker = " " + fix_marker(d.fix.applicability) if d.fix is not None else ""
         level = "" if d.severity is Severity.WARNING else f"{d.severity.label}: "
-        self.out.write(f"{visible(d.path)}:{start.line + 1}:{start.char + 1}: {d.code}{marker} {level}{visible(d.message)}\n")
+        self.out.write(f"{visible(d.path)}:{place(d)}: {d.code}{marker} {level}{visible(d.message)}\n")
         for related in d.related:
             r = related.range.start
-            self.out.write(f"    {visible(related.path)}:{r.line + 1}:{r.char + 1}: {visible(related.message)}\n")
+            where = table_place(related.range) if d.table else f"{r.line + 1}:{r.char + 1}"
+            self.out.write(f"    {visible(related.path)}:{where}: {visible(related.message)}\n")
 
     def finish(self, summary: Summary) -> None:
         out = self.out

@@ -1,0 +1,178 @@
+"""Parquet input: the same checks as JSONL, positions as row + column, read batch by batch."""
+
+import json
+
+import orjson
+import pytest
+
+pa = pytest.importorskip("pyarrow", reason="Parquet input needs pyarrow (the `parquet` extra)")
+pq = pytest.importorskip("pyarrow.parquet", reason="Parquet input needs pyarrow (the `parquet` extra)")
+
+from helpers import settings  # noqa: E402
+from rerank_lint.cli.main import main  # noqa: E402
+from rerank_lint.lint.engine import Linter  # noqa: E402
+from rerank_lint.source import parquet as parquet_source  # noqa: E402
+
+
+def cohere_rows():
+    rows = [{"query": f"question {i} about topic {i * 7 % 13}", "relevant_passages": [f"Passage {i} answers question {i}."],
+             "hard_negatives": [f"Passage {i}-{j} is on topic {j} but does not answer it." for j in range(5)]}
+            for i in range(300)]
+    rows[3]["relevant_passages"] = ["see <b>this</b> passage"]  # HTML in a passage
+    rows[5]["query"] = ""  # an empty query
+    rows[7]["query"] = rows[2]["query"]  # a duplicate query
+    return rows
+
+
+def bge_rows():
+    rows = [{"query": f"bge question {i}", "pos": [f"bge passage {i} answers it"], "neg": [f"bge negative {i}-{j}" for j in range(3)]}
+            for i in range(20)]
+    rows[1]["pos"] = ["an <i>html</i> passage"]
+    rows[4]["query"] = ""
+    rows[9]["query"] = rows[8]["query"]
+    return rows
+
+
+def write(tmp_path, rows, name="train.parquet", row_group_size=None):
+    path = tmp_path / name
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=row_group_size)
+    jsonl = path.with_suffix(".jsonl")
+    jsonl.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    return path, jsonl
+
+
+def check(*args, capsys):
+    code = main(["check", *map(str, args)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def keyed(diagnostics):
+    return sorted((d.code, d.line) for d in diagnostics)
+
+
+@pytest.mark.parametrize("rows", [cohere_rows, bge_rows], ids=["cohere", "bge"])
+def test_same_codes_as_the_same_rows_in_jsonl(tmp_path, rows):
+    path, jsonl = write(tmp_path, rows(), row_group_size=7)
+    linter = Linter(settings())
+    from_parquet = linter.check_path(path)
+    from_jsonl = Linter(settings()).check_path(jsonl)
+    assert keyed(from_parquet) == keyed(from_jsonl)
+    assert {"RL202", "RL103", "RL402"} <= {d.code for d in from_parquet}
+    assert all(d.table and d.fix is None for d in from_parquet)
+
+
+def test_text_output_shows_row_and_column(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, cohere_rows())
+    code, out, _ = check("train.parquet", capsys=capsys)
+    assert code == 1
+    lines = out.splitlines()
+    # Rows count from 1 as lines do (row 4 is dataset[3]); the column is the Parquet column.
+    assert "train.parquet:row 4:column relevant_passages: RL202 relevant passage: HTML `<b>`" in lines
+    assert any(line.startswith("train.parquet:row 6:column query: RL103 error:") for line in lines)
+    duplicate = next(i for i, line in enumerate(lines) if ": RL402 " in line)
+    assert lines[duplicate] == "train.parquet:row 8:column query: RL402 the query repeats row 3"
+    assert lines[duplicate + 1] == "    train.parquet:row 3: first occurrence of the query"
+    assert "[*]" not in out and "--fix" not in out  # nothing is offered as fixable
+
+
+def test_json_carries_row_and_column(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, cohere_rows())
+    _, out, _ = check("train.parquet", "--format", "json", capsys=capsys)
+    items = json.loads(out)
+    found = {(d["code"], d["row"], d["column"]) for d in items}
+    assert {("RL202", 4, "relevant_passages"), ("RL103", 6, "query"), ("RL402", 8, "query")} <= found
+    assert all(d["fix"] is None for d in items)
+
+
+def test_sarif_validates_with_rows_and_columns(tmp_path, monkeypatch, capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, cohere_rows())
+    _, out, _ = check("train.parquet", "--format", "sarif", capsys=capsys)
+    document = json.loads(out)
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(document, schema)
+    result = next(r for r in document["runs"][0]["results"] if r["ruleId"] == "RL103")
+    assert result["properties"] == {"row": 6, "column": "query"}
+    location = result["locations"][0]
+    assert location["physicalLocation"]["region"] == {"startLine": 6, "endLine": 6}
+    assert location["logicalLocations"][0]["name"] == "query"
+
+
+@pytest.mark.parametrize("flag", ["--fix", "--diff"])
+def test_fix_is_refused(tmp_path, monkeypatch, capsys, flag):
+    monkeypatch.chdir(tmp_path)
+    path, _ = write(tmp_path, cohere_rows())
+    before = path.read_bytes()
+    code, _, err = check("train.parquet", flag, capsys=capsys)
+    assert code == 2
+    assert f"{flag} is for JSONL files only" in err
+    assert path.read_bytes() == before
+
+
+def test_a_dataset_folder_is_found(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ds" / "data").mkdir(parents=True)
+    write(tmp_path / "ds" / "data", cohere_rows(), name="train-00000-of-00001.parquet")
+    (tmp_path / "ds" / "data" / "train-00000-of-00001.jsonl").unlink()
+    code, out, _ = check("ds", capsys=capsys)
+    assert code == 1
+    assert "ds/data/train-00000-of-00001.parquet:row 6:column query: RL103" in out
+
+
+def test_without_pyarrow_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, cohere_rows())
+    monkeypatch.setattr(parquet_source, "_pyarrow_parquet", lambda: None)
+    code, out, err = check("train.parquet", capsys=capsys)
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert "pip install '.[parquet]'" in err
+
+
+def test_read_batch_by_batch(tmp_path, monkeypatch):
+    """A file of many row groups is read a small batch at a time, never whole."""
+    path, _ = write(tmp_path, cohere_rows(), row_group_size=10)
+    assert pq.ParquetFile(path).num_row_groups == 30
+    monkeypatch.setattr(parquet_source, "BATCH_ROWS", 4)
+    sizes = []
+    original = pq.ParquetFile.iter_batches
+
+    def counting(self, *args, **kwargs):
+        for batch in original(self, *args, **kwargs):
+            sizes.append(batch.num_rows)
+            yield batch
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", counting)
+    seen_at_row = []
+    linter = Linter(settings())
+    for result in linter.iter_path(path):
+        if result.line is not None:
+            seen_at_row.append((result.line.number, len(sizes)))
+    assert sum(sizes) == 300 and max(sizes) <= 4 and len(sizes) >= 75
+    # Rows come out while the file is still being read: by row 10 only a few batches were read.
+    assert dict(seen_at_row)[10] <= 4
+
+
+def test_changed_rows_only_since_a_revision(tmp_path, monkeypatch, capsys):
+    """What the pre-commit hook does (`--diff-from HEAD`): rows compared by content."""
+    import subprocess
+
+    monkeypatch.chdir(tmp_path)
+    rows = cohere_rows()
+    write(tmp_path, rows)
+    (tmp_path / "train.jsonl").unlink()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run([*git, "add", "train.parquet"], check=True)
+    subprocess.run([*git, "commit", "-qm", "data"], check=True)
+    write(tmp_path, rows + [{"query": "new <i>one</i>", "relevant_passages": ["a new passage"],
+                             "hard_negatives": [f"new negative {j}" for j in range(5)]}])
+    _, out, _ = check("train.parquet", "--diff-from", "HEAD", "--format", "json", capsys=capsys)
+    rows_reported = {d["row"] for d in json.loads(out) if d["row"] is not None}
+    assert rows_reported == {301}  # the old rows' problems (rows 4, 6, 8) are not the commit's
