@@ -291,9 +291,7 @@ class NegativeOverBudget(_PairOverBudget):
 def _st_positive_first(record) -> bool:
     """Whether a sentence-transformers record's first passage column is its positive (pair,
     triplet, n-tuple); labeled pairs and lists are judged by their labels, all as passages."""
-    from rerank_lint.source.records import st_layout
-
-    return st_layout(record.data).kind in ("pair", "triplet", "n-tuple", "n-tuple-scores")
+    return record.layout.kind in ("pair", "triplet", "n-tuple", "n-tuple-scores")
 
 
 class TrainerLengthDefaults(DatasetRule):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rerank_lint.diagnostics.diagnostic import Severity
 from rerank_lint.rules.base import DatasetRule, RecordRule
-from rerank_lint.source.records import Format, st_layout
+from rerank_lint.source.records import Format
 from rerank_lint.trainers.profiles import FLAGEMBEDDING, SENTENCE_TRANSFORMERS
 
 
@@ -46,9 +46,9 @@ class AnswerFirst(DatasetRule):
         self._first_line = None
 
     def observe(self, record, report):
-        if record.schema.format is not Format.ST:
+        layout = record.layout
+        if layout is None:
             return
-        layout = st_layout(record.data)
         if layout.query is None or not layout.passages:
             return
         query = record.data[layout.query]
@@ -93,9 +93,9 @@ class ExtraInputColumn(DatasetRule):
         self._seen: set[str] = set()
 
     def observe(self, record, report):
-        if record.schema.format is not Format.ST:
+        if record.layout is None:
             return
-        for key in st_layout(record.data).extra:
+        for key in record.layout.extra:
             if key not in self._seen:
                 self._seen.add(key)
                 report.at_key(self, key, f"column `{key}` is not text for the model, but sentence-transformers feeds every "
@@ -122,9 +122,9 @@ class BadLabel(RecordRule):
     summary = "a label that is not a number in [0, 1]"
 
     def check_record(self, record, report):
-        if record.schema.format is not Format.ST:
+        layout = record.layout
+        if layout is None:
             return
-        layout = st_layout(record.data)
         if layout.label is None:
             return
         value = record.data[layout.label]
@@ -158,9 +158,9 @@ class UnequalListColumns(RecordRule):
     summary = "list columns of different lengths"
 
     def check_record(self, record, report):
-        if record.schema.format is not Format.ST:
+        layout = record.layout
+        if layout is None:
             return
-        layout = st_layout(record.data)
         if layout.label is None or not isinstance(record.data[layout.label], list):
             return
         labels = record.data[layout.label]

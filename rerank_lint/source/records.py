@@ -96,7 +96,8 @@ class TextRef(NamedTuple):
 
 
 class Record:
-    __slots__ = ("line", "content", "data", "schema", "_spans", "_content_hash", "_relevant", "_negatives", "_literals")
+    __slots__ = ("line", "content", "data", "schema", "_spans", "_content_hash", "_relevant", "_negatives", "_literals",
+                 "_layout")
 
     def __init__(self, line: int, content: bytes, data: dict, schema: Schema):
         self.line = line
@@ -108,12 +109,23 @@ class Record:
         self._relevant: list[tuple[int, str]] | None = None
         self._negatives: list[tuple[int, str]] | None = None
         self._literals: dict | None = None
+        self._layout = None
 
     @property
     def spans(self) -> LineSpans:
         if self._spans is None:
             self._spans = locate(self.content) or LineSpans({}, 0, len(self.content))
         return self._spans
+
+    @property
+    def layout(self):
+        """A sentence-transformers record's column layout (worked out once: the texts, the query
+        and every ST rule read it), None for the formats with fixed keys."""
+        if self.schema.format is not Format.ST:
+            return None
+        if self._layout is None:
+            self._layout = st_layout(self.data)
+        return self._layout
 
     @property
     def query(self) -> str | None:
@@ -157,7 +169,7 @@ class Record:
         """A sentence-transformers record's texts: the first input column is the query, every
         other text column a passage (a labeled pair's passage is relevant or not by its label,
         which the text rules do not need: they read every passage the same way)."""
-        layout = st_layout(self.data)
+        layout = self.layout
         refs = []
         if layout.query is not None and isinstance(self.data[layout.query], str):
             refs.append(TextRef(Role.QUERY, layout.query, None, self.data[layout.query]))
@@ -181,7 +193,7 @@ class Record:
     def query_ref(self) -> tuple[str, str] | None:
         """(key, text) of the query in any format: `query`, or an ST record's first input column."""
         if self.schema.format is Format.ST:
-            layout = st_layout(self.data)
+            layout = self.layout
             value = self.data.get(layout.query) if layout.query is not None else None
             return (layout.query, value) if isinstance(value, str) else None
         return ("query", self.query) if self.query is not None else None
