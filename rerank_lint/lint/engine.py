@@ -66,6 +66,11 @@ def _row_words(match: re.Match) -> str:
     return ("R" if match.group(1) == "L" else "r") + "ow" + match.group(2)
 
 
+# Above this many needles one regex search beats a substring scan per needle (measured on
+# generated Cohere texts: 62 needles, 7x faster; 4 needles, `in` is faster).
+MANY_NEEDLES = 8
+
+
 @dataclass
 class LineResult:
     line: Line | None  # None for file-level diagnostics at the end
@@ -98,6 +103,12 @@ class Linter:
             if issubclass(cls, (TextRule, RecordRule, DatasetRule)):
                 self.rules.append(cls(settings))
         self.text_rules = [r for r in self.rules if isinstance(r, TextRule)]
+        # A rule with many needles (RL201's top-level domains) is gated by one search of their
+        # alternation: tens of substring scans per text cost more than the rule itself.
+        self._needle_patterns = {
+            rule.code: re.compile("|".join(map(re.escape, rule.needles)))
+            for rule in self.text_rules if rule.needles is not None and len(rule.needles) > MANY_NEEDLES
+        }
         self.record_rules = [r for r in self.rules if isinstance(r, RecordRule)]
         self.dataset_rules = [r for r in self.rules if isinstance(r, DatasetRule)]
         self._text_cache: dict[str, list[tuple[TextRule, TextHit]]] = {}
@@ -360,11 +371,16 @@ class Linter:
                     continue
                 needles = rule.needles
                 if needles is not None:
-                    for needle in needles:
-                        if needle in text:
-                            break
+                    pattern = self._needle_patterns.get(rule.code)
+                    if pattern is not None:
+                        if pattern.search(text) is None:
+                            continue
                     else:
-                        continue
+                        for needle in needles:
+                            if needle in text:
+                                break
+                        else:
+                            continue
                 for hit in rule.check_text(text):
                     hits.append((rule, hit))
             size = len(text)
