@@ -29,6 +29,7 @@ from rerank_lint.diagnostics.diagnostic import (
 )
 from rerank_lint.source import jsonparse
 from rerank_lint.source.lines import LineStore
+from rerank_lint.source.parquet import is_parquet
 from rerank_lint.source.records import Format, Record, Schema, schema_for
 from rerank_lint.source.spans import locate
 from rerank_lint.trainers.choice import choose_trainer
@@ -75,6 +76,12 @@ class FileContext:
             choice = choose_trainer(self.settings.trainer, self.schema.format.value if self.schema else None)
             self._trainer = (self.schema, choice)
         return choice
+
+    @property
+    def unit(self) -> str:
+        """What the file's records are called in messages that point to another one: a Parquet
+        file's rows ("repeats row 3"), numbered as lines are."""
+        return "row" if is_parquet(self.path) else "line"
 
     @property
     def cut_tokenizer(self):

@@ -58,14 +58,6 @@ def _sniff(stream: BinaryIO) -> bytes:
     return b""
 
 
-# "line 3", "lines 2, 5" in a message about a table source are rows (numbered alike, from 1).
-_LINE_WORDS = re.compile(r"\b(L|l)ine(s?)(?= \d)")
-
-
-def _row_words(match: re.Match) -> str:
-    return ("R" if match.group(1) == "L" else "r") + "ow" + match.group(2)
-
-
 # Above this many needles one regex search beats a substring scan per needle (measured on
 # generated Cohere texts: 62 needles, 7x faster; 4 needles, `in` is faster).
 MANY_NEEDLES = 8
@@ -135,13 +127,13 @@ class Linter:
 
     def iter_parquet(self, path: Path, display: str, **context) -> Iterator[LineResult]:
         """A Parquet file, row by row through the same loop as JSONL (see `source.parquet`),
-        its diagnostics placed at a row and a column."""
+        its diagnostics placed at a row and a column. (Messages that point to another row say
+        "row" themselves: the word is the file context's `unit`.)"""
         with ParquetLines(path, display) as rows:
             for result in self.iter_source(rows, rows.opener, display, size=None, **context):
                 for d in result.diagnostics:
                     d.table = True
                     d.fix = None  # a fix rewrites JSONL lines: never a Parquet file
-                    d.message = _LINE_WORDS.sub(_row_words, d.message)
                     if d.range is not FILE_START:
                         content = result.line.content if result.line is not None and result.line.number == d.line else rows.content(d.line)
                         d.column = column_at(content, d.range.start.byte)

@@ -68,21 +68,36 @@ class DuplicateQuery(GroupRule):
     ## Fix
     Merge the records (all relevant passages and hard negatives under one query) or drop the
     repeat.
+
+    ## Layouts
+    A sentence-transformers query is its first column, compared in the layouts that hold one
+    query per row: n-tuple (anchor, positive, negative_1 … negative_n), n-tuple with scores, and
+    labeled list (query, [docs], [labels]). A pair, triplet or labeled pair is one row per pair:
+    the query repeats by design (`mine_hard_negatives` writes a triplet per negative), so it is
+    not reported there.
     """
 
     code, name, severity = "RL402", "duplicate-query", Severity.WARNING
     summary = "a query repeats an earlier one"
 
     def group_keys(self, record):
-        query = record.query
-        if query is not None and query.strip():
-            yield query_key(query), record.content_hash
+        query = record.query_ref
+        if query is None or not query[1].strip():
+            return
+        layout = record.layout
+        if layout is not None and layout.kind not in ONE_QUERY_PER_ROW:
+            return
+        yield query_key(query[1]), (record.content_hash, query[0])
 
     def report_conflict(self, report, record, first, later):
-        if first.payload == later.payload and same_record(report, first.line, record):
+        if first.payload[0] == later.payload[0] and same_record(report, first.line, record):
             return  # an exact copy of the record is RL403's
-        report.at_value(self, "query", None, f"the query repeats line {first.line + 1}",
-                        related=[report.related_value(first.line, "query", None, "first occurrence of the query")])
+        report.at_value(self, later.payload[1], None, f"the query repeats {report.context.unit} {first.line + 1}",
+                        related=[report.related_value(first.line, first.payload[1], None, "first occurrence of the query")])
+
+
+# The sentence-transformers layouts in which a row holds all the passages of its query.
+ONE_QUERY_PER_ROW = frozenset({"n-tuple", "n-tuple-scores", "labeled-list"})
 
 
 class DuplicateRecord(GroupRule):
@@ -109,8 +124,9 @@ class DuplicateRecord(GroupRule):
     def report_conflict(self, report, record, first, later):
         if not same_record(report, first.line, record):
             return  # a hash collision: distinct records, and deleting one would lose data
-        related = report.related_value(first.line, "query", None, "first copy of the record")
-        report.at_record(self, f"the record is an exact copy of line {first.line + 1}",
+        query = record.query_ref  # the copy has the same columns: its query column is the first's
+        related = report.related_value(first.line, query[0] if query else "query", None, "first copy of the record")
+        report.at_record(self, f"the record is an exact copy of {report.context.unit} {first.line + 1}",
                          report.delete_line_fix("delete the duplicate record", Applicability.UNSAFE), [related])
 
 
@@ -127,6 +143,13 @@ class RelevantAndNegative(RecordRule):
 
     ## Fix
     `--fix --unsafe-fixes` removes it from the hard negatives (check that it is relevant).
+
+    ## Layouts
+    In a sentence-transformers triplet or n-tuple, a negative column equal to the positive
+    column; in a labeled list, one document labeled relevant and not (a label above 0.5 marks a
+    relevant passage). No fix there: removing a column or a list item would break the layout
+    (and the labels that line up with it). A pair or labeled pair holds one passage: nothing to
+    compare inside the row (a passage labeled both ways across rows is RL407).
     """
 
     code, name, severity = "RL404", "relevant-and-negative", Severity.ERROR
@@ -134,13 +157,18 @@ class RelevantAndNegative(RecordRule):
     fix = Applicability.UNSAFE
 
     def check_record(self, record, report):
+        passages = record.passages()
         # Case and whitespace do not make another passage: "Paris is  the capital." is a copy.
-        relevant = {_same_passage(text) for _, text in record.relevant()}
+        relevant = {_same_passage(p.text) for p in passages if p.relevant}
         if not relevant:
             return
-        key = record.schema.negative_key
-        for index, text in record.negatives():
-            if _same_passage(text) in relevant:
+        columns = record.layout is not None
+        for key, index, text, is_relevant in passages:
+            if is_relevant is not False or _same_passage(text) not in relevant:
+                continue
+            if columns:
+                report.at_value(self, key, index, f"this negative (`{key}`) is also a relevant passage of the record")
+            else:
                 fix = report.remove_elements_fix(key, [index], "remove it from the hard negatives", Applicability.UNSAFE)
                 report.at_value(self, key, index, "this hard negative is also a relevant passage of the record (the upload fails)", fix)
 
@@ -160,6 +188,12 @@ class EmptyHardNegative(RecordRule):
 
     ## Fix
     `--fix` removes it.
+
+    ## Layouts
+    sentence-transformers drops nothing: an empty negative column of a triplet or n-tuple (or an
+    empty document labeled negative in a labeled list) is fed to the model as an empty text,
+    scored against the query. No fix there (removing a column breaks the layout); write a real
+    negative or drop the row.
     """
 
     code, name, severity = "RL405", "empty-hard-negative", Severity.WARNING
@@ -167,6 +201,11 @@ class EmptyHardNegative(RecordRule):
     fix = Applicability.SAFE
 
     def check_record(self, record, report):
+        if record.layout is not None:
+            for key, index, text, relevant in record.passages():
+                if relevant is False and not text.strip():
+                    report.at_value(self, key, index, f"empty negative `{key}` (the model is trained on an empty text)")
+            return
         key = record.schema.negative_key
         empty = [i for i, text in record.negatives() if not text.strip()]
         if empty:
@@ -186,6 +225,12 @@ class DuplicateHardNegative(RecordRule):
 
     ## Fix
     `--fix` removes the later copies.
+
+    ## Layouts
+    In a sentence-transformers n-tuple, two negative columns with the same text; in a labeled
+    list, a document labeled negative twice. Nothing is dropped there: the model scores the
+    text twice, and it weighs double in the loss. No fix (a column or a list item that lines up
+    with its labels cannot just go); replace the copy with another negative.
     """
 
     code, name, severity = "RL406", "duplicate-hard-negative", Severity.WARNING
@@ -193,6 +238,9 @@ class DuplicateHardNegative(RecordRule):
     fix = Applicability.SAFE
 
     def check_record(self, record, report):
+        if record.layout is not None:
+            self._check_columns(record, report)
+            return
         seen: dict[str, int] = {}
         repeats: list[tuple[int, int]] = []
         for index, text in record.negatives():
@@ -208,6 +256,17 @@ class DuplicateHardNegative(RecordRule):
         for index, first in repeats:
             report.at_value(self, key, index, f"repeats hard negative #{first + 1} of this record (dropped in training)", fix,
                             [report.related_value(record.line, key, first, "first copy")])
+
+    def _check_columns(self, record, report):
+        seen: dict[str, tuple[str, int | None]] = {}
+        for key, index, text, relevant in record.passages():
+            if relevant is not False or not text.strip():
+                continue
+            first = seen.setdefault(text, (key, index))
+            if first != (key, index):
+                where = f"`{first[0]}`" if first[1] is None else f"`{first[0]}[{first[1]}]`"
+                report.at_value(self, key, index, f"repeats the negative {where} of this record (scored twice in training)",
+                                related=[report.related_value(record.line, first[0], first[1], "first copy")])
 
 
 class LabelConflict(GroupRule):
@@ -228,6 +287,12 @@ class LabelConflict(GroupRule):
 
     ## Fix
     Check the two queries; if they mean the same, remove the passage from the hard negatives.
+
+    ## Layouts
+    A sentence-transformers passage is relevant or negative by its column (the positive
+    column of a pair, triplet or n-tuple; the others are negatives) or by its label (labeled
+    pair, labeled list: above 0.5 is relevant). A labeled pair with the same query and passage
+    labeled 1 in one row and 0 in another is reported too.
     """
 
     code, name, severity = "RL407", "label-conflict", Severity.INFO
@@ -235,22 +300,20 @@ class LabelConflict(GroupRule):
     explicit_only = True
 
     def group_keys(self, record):
-        schema = record.schema
-        for key in (schema.relevant_key, schema.negative_key):
-            for index, text in record.strings(key):
-                if text.strip():
-                    yield passage_key(text), (key, index)
+        for key, index, text, relevant in record.passages():
+            if relevant is not None and text.strip():
+                yield passage_key(text), (key, index, relevant)
 
     def conflict(self, first, later):
-        return first.line != later.line and first.payload[0] != later.payload[0]
+        return first.line != later.line and first.payload[2] != later.payload[2]
 
     def report_conflict(self, report, record, first, later):
-        key, index = later.payload
-        other_key = first.payload[0]
-        role = "relevant" if key == record.schema.relevant_key else "hard negative"
-        other_role = "hard negative" if role == "relevant" else "relevant"
-        report.at_value(self, key, index, f"this {role} passage is {other_role} for the query of line {first.line + 1}",
-                        related=[report.related_value(first.line, other_key, first.payload[1], f"the same passage as {other_role}")])
+        key, index, relevant = later.payload
+        other_key, other_index, _ = first.payload
+        role = "relevant" if relevant else "hard negative"
+        other_role = "hard negative" if relevant else "relevant"
+        report.at_value(self, key, index, f"this {role} passage is {other_role} for the query of {report.context.unit} {first.line + 1}",
+                        related=[report.related_value(first.line, other_key, other_index, f"the same passage as {other_role}")])
 
 
 class _CountedRecords(DatasetRule):
@@ -270,7 +333,7 @@ class _CountedRecords(DatasetRule):
             return
         n = len(self.lines)
         where = ", ".join(str(line + 1) for line in self.lines[:self.shown]) + (", …" if n > self.shown else "")
-        report.at_file(self, self.describe(n) + f" (lines {where})")
+        report.at_file(self, self.describe(n) + f" ({report.context.unit}s {where})")
 
     def describe(self, n: int) -> str:
         raise NotImplementedError
@@ -290,6 +353,11 @@ class NoHardNegatives(_CountedRecords):
     ## Fix
     Mine hard negatives with an embedding model (passages similar to the query that do not
     answer it), e.g. sentence-transformers' `mine_hard_negatives`.
+
+    ## Layouts
+    Cohere records only. FlagEmbedding's empty `neg` is an error of its own (RL108); a
+    sentence-transformers pair or labeled pair has no negative column by its layout, a choice
+    of loss (in-batch negatives, binary labels), not a missing field.
     """
 
     code, name, severity = "RL408", "no-hard-negatives", Severity.INFO
@@ -323,14 +391,23 @@ class FewHardNegatives(_CountedRecords):
 
     ## Fix
     Mine more hard negatives for the query.
+
+    ## Layouts
+    sentence-transformers layouts that hold all the negatives of a query in one row: the
+    negative columns of an n-tuple, the documents labeled negative (0.5 or below) of a labeled
+    list. A triplet or labeled pair holds one passage per row, so a row says nothing about how
+    many negatives its query has: not counted.
     """
 
     code, name, severity = "RL409", "few-hard-negatives", Severity.INFO
     summary = "records with fewer hard negatives than recommended"
 
     def observe(self, record, report):
+        layout = record.layout
+        if layout is not None and layout.kind not in ONE_QUERY_PER_ROW:
+            return
         self.total += 1
-        distinct = {text for _, text in record.negatives() if text.strip()}
+        distinct = {p.text for p in record.passages() if p.relevant is False and p.text.strip()}
         if 0 < len(distinct) < self.settings.min_hard_negatives:
             self.lines.append(record.line)
 
@@ -351,21 +428,25 @@ class PassageEqualsQuery(RecordRule):
 
     ## Fix
     Replace it with a passage that answers the query (or, for a negative, one that does not).
+
+    ## Layouts
+    A sentence-transformers record's query is its first column, compared with every passage
+    column (and every document of a labeled list).
     """
 
     code, name, severity = "RL410", "passage-equals-query", Severity.WARNING
     summary = "a passage identical to its query"
 
     def check_record(self, record, report):
-        query = record.query
-        if not query or not query.strip():
+        query_ref = record.query_ref
+        if query_ref is None or not query_ref[1].strip():
             return
+        query = query_ref[1]
         target = query_key(query)
         squeezed = None
         limit = 2 * len(query) + 8
-        for ref in record.texts():
-            text = ref.text
-            if ref.index is None or len(text) >= limit:
+        for key, index, text, relevant in record.passages():
+            if len(text) >= limit:
                 continue
             if text.isascii():
                 # A necessary condition at C speed (the regex key of every passage was a tenth
@@ -376,7 +457,8 @@ class PassageEqualsQuery(RecordRule):
                 if text.lower().translate(_SQUEEZE) != squeezed:
                     continue
             if query_key(text) == target:
-                report.at_value(self, ref.key, ref.index, f"this {ref.role.value} is the query itself")
+                role = "passage" if relevant is None else "relevant passage" if relevant else "hard negative"
+                report.at_value(self, key, index, f"this {role} is the query itself")
 
 
 # ASCII whitespace (as `\s` matches it) and the ASCII prose punctuation of query_key.

@@ -27,6 +27,10 @@ class QueryLeak(DatasetRule):
 
     ## Fix
     Remove the query from one side: usually from training, keeping the test set fixed.
+
+    ## Layouts
+    Either file may be JSONL or Parquet, in any format: a sentence-transformers record's query is
+    its first column (of any name), reported on that column.
     """
 
     code, name, severity = "RL501", "query-leak", Severity.ERROR
@@ -39,13 +43,16 @@ class QueryLeak(DatasetRule):
 
     def observe(self, record, report):
         index, role = paired_file(self._context)
-        if index is None or record.query is None or not record.query.strip():
+        query = record.query_ref
+        if index is None or query is None or not query[1].strip():
             return
-        line = index.normalized_queries.get(query_key(record.query))
-        if line is not None:
+        place = index.normalized_queries.get(query_key(query[1]))
+        if place is not None:
+            line, other_key = place
             other = display_path(index.path)
-            related = report.related_value(line, "query", None, f"the same query in the {role} file", other, index.store.content(line))
-            report.at_value(self, "query", None, f"this query is also in the {role} file {other}, line {line + 1}", related=[related])
+            related = report.related_value(line, other_key, None, f"the same query in the {role} file", other, index.store.content(line))
+            report.at_value(self, query[0], None, f"this query is also in the {role} file {other}, {index.unit} {line + 1}",
+                            related=[related])
 
 
 class PassageLeak(DatasetRule):
@@ -60,6 +67,10 @@ class PassageLeak(DatasetRule):
 
     ## Fix
     Split the data by document, not by query, so that no passage is on both sides.
+
+    ## Layouts
+    Either file may be JSONL or Parquet, in any format: every passage column of a
+    sentence-transformers record (and every document of a labeled list) is compared.
     """
 
     code, name, severity = "RL502", "passage-leak", Severity.WARNING
@@ -74,17 +85,17 @@ class PassageLeak(DatasetRule):
         index, role = paired_file(self._context)
         if index is None:
             return
-        for key in (record.schema.relevant_key, record.schema.negative_key):
-            for i, text in record.strings(key):
-                if not text.strip():
-                    continue
-                hit = index.passage_hashes.get(passage_key(text))
-                if hit is not None:
-                    line, other_key, other_index = hit
-                    other = display_path(index.path)
-                    related = report.related_value(line, other_key, other_index, f"the same passage in the {role} file", other,
-                                                   index.store.content(line))
-                    report.at_value(self, key, i, f"this passage is also in the {role} file {other}, line {line + 1}", related=[related])
+        for key, i, text, _ in record.passages():
+            if not text.strip():
+                continue
+            hit = index.passage_hashes.get(passage_key(text))
+            if hit is not None:
+                line, other_key, other_index = hit
+                other = display_path(index.path)
+                related = report.related_value(line, other_key, other_index, f"the same passage in the {role} file", other,
+                                               index.store.content(line))
+                report.at_value(self, key, i, f"this passage is also in the {role} file {other}, {index.unit} {line + 1}",
+                                related=[related])
 
 
 def looks_like_eval(path: str) -> bool:

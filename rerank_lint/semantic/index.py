@@ -48,6 +48,7 @@ class RecordTexts(NamedTuple):
     # The record's own teacher scores (FlagEmbedding's pos_scores / neg_scores), by list index,
     # when they line up with its passages: the judge trusts them above any model (RL603).
     teacher: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    query_key: str = "query"  # the query's key: a sentence-transformers record's first column
 
 
 def _teacher_of(record) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
@@ -141,13 +142,14 @@ class SemanticIndex:
 
     def _texts_of(self, record, line: int) -> RecordTexts:
         table = self.table
-        query = record.query
+        query = record.query_ref
         return RecordTexts(
             line, record.schema.relevant_key, record.schema.negative_key,
-            table.id(query) if query is not None else NO_TEXT,
+            table.id(query[1]) if query is not None else NO_TEXT,
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.relevant()) if t != NO_TEXT),
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.negatives()) if t != NO_TEXT),
             _teacher_of(record),
+            query[0] if query is not None else "query",
         )
 
     def sync(self, records) -> None:
@@ -285,6 +287,11 @@ class SemanticIndex:
             return QueryGroups(as_array(texts), as_array(lines), as_array(counts), as_array(of_record))
 
         return self.memo("query-groups", compute)
+
+    def query_key_of(self) -> dict[int, str]:
+        """The key of each record's query, by line, for a diagnostic on it: "query", or a
+        sentence-transformers record's first column."""
+        return self.memo("query-key-of", lambda: {record.line: record.query_key for record in self.records})
 
     def passage_ids(self) -> "np.ndarray":
         """Distinct passages (relevant or negative) in the order first seen."""

@@ -9,57 +9,72 @@ from pathlib import Path
 
 
 from rerank_lint.source import jsonparse
-from rerank_lint.source.records import schema_for
+from rerank_lint.source.parquet import RowStore, is_parquet
+from rerank_lint.source.records import Record, schema_for
 from rerank_lint.source.normalize import passage_key, query_key
 from rerank_lint.source.lines import LineStore, iter_lines
 
 
 class PairedFile:
     """Each distinct query and passage of the file with its first place, and the file's lines
-    so that a diagnostic can point into it."""
+    so that a diagnostic can point into it. A JSONL or a Parquet file (its rows then stand for
+    lines, numbered alike), in any format: a sentence-transformers record's query and passages
+    are its columns."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.store = LineStore(lambda: open(path, "rb"))
-        self.queries: dict[str, int] = {}  # query -> first line
+        self.unit = "row" if is_parquet(path) else "line"  # how messages name a place in it
+        self.queries: dict[str, tuple[int, str]] = {}  # query -> (first line, key)
         # passage -> (line, key, index, relevant?) of its first occurrence
-        self.passages: dict[str, tuple[int, str, int, bool]] = {}
-        with open(path, "rb") as stream:
-            for line in iter_lines(stream):
-                self.store.record(line)
-                try:
-                    data = jsonparse.loads(line.content)
-                except jsonparse.JSONDecodeError:
-                    continue
-                if not isinstance(data, dict):
-                    continue
-                query = data.get("query")
-                if isinstance(query, str) and query.strip():
-                    self.queries.setdefault(query, line.number)
-                schema = schema_for(data)
-                for key in (schema.relevant_key, schema.negative_key):
-                    value = data.get(key)
-                    for index, text in enumerate(value if isinstance(value, list) else ()):
-                        if isinstance(text, str) and text.strip():
-                            self.passages.setdefault(text, (line.number, key, index, key == schema.relevant_key))
+        self.passages: dict[str, tuple[int, str, int | None, bool]] = {}
+        if is_parquet(path):
+            rows = RowStore(path, str(path))
+            self.store = rows
+            self._read(rows)
+        else:
+            self.store = LineStore(lambda: open(path, "rb"))
+            with open(path, "rb") as stream:
+                self._read(self._lines(stream))
+
+    def _lines(self, stream):
+        for line in iter_lines(stream):
+            self.store.record(line)
+            yield line.number, line.content
+
+    def _read(self, lines) -> None:
+        for number, content in lines:
+            try:
+                data = jsonparse.loads(content)
+            except jsonparse.JSONDecodeError:
+                continue
+            if not isinstance(data, dict):
+                continue
+            record = Record(number, content, data, schema_for(data))
+            query = record.query_ref
+            if query is not None and query[1].strip():
+                self.queries.setdefault(query[1], (number, query[0]))
+            for key, index, text, relevant in record.passages():
+                if text.strip():
+                    self.passages.setdefault(text, (number, key, index, relevant is True))
 
     @cached_property
-    def normalized_queries(self) -> dict[str, int]:
-        """Queries compared as RL402 compares them (case, spaces, prose punctuation ignored)."""
-        found: dict[str, int] = {}
-        for query, line in self.queries.items():
-            found.setdefault(query_key(query), line)
+    def normalized_queries(self) -> dict[str, tuple[int, str]]:
+        """Queries compared as RL402 compares them (case, spaces, prose punctuation ignored),
+        with the (line, key) of the first."""
+        found: dict[str, tuple[int, str]] = {}
+        for query, place in self.queries.items():
+            found.setdefault(query_key(query), place)
         return found
 
     @cached_property
-    def passage_hashes(self) -> dict[int, tuple[int, str, int]]:
-        found: dict[int, tuple[int, str, int]] = {}
+    def passage_hashes(self) -> dict[int, tuple[int, str, int | None]]:
+        found: dict[int, tuple[int, str, int | None]] = {}
         for text, (line, key, index, _) in self.passages.items():
             found.setdefault(passage_key(text), (line, key, index))
         return found
 
     @cached_property
-    def relevant_passages(self) -> dict[str, tuple[int, str, int]]:
+    def relevant_passages(self) -> dict[str, tuple[int, str, int | None]]:
         return {text: (line, key, index) for text, (line, key, index, relevant) in self.passages.items() if relevant}
 
 

@@ -142,3 +142,38 @@ def column_at(content: bytes, byte: int) -> str | None:
         if byte == span.value_end:
             return key
     return None
+
+
+class RowStore:
+    """Every row of a Parquet file read once, for random access by row number: the other file
+    of a train/eval pair, which the leakage rules read whole and point into.
+
+    The rows are spooled, as JSON lines, to an anonymous temporary file (the system removes it
+    when the store is collected), so a large evaluation file costs disk, not memory. `close`
+    only ends a use (as a `LineStore`'s does): the rows stay readable.
+    """
+
+    def __init__(self, path: Path, display: str):
+        self._path, self._display = path, display
+        self._spool = tempfile.TemporaryFile(prefix="rerank-lint-paired-")
+        self._offsets = array("q")
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        """(row number, JSON line without its newline) of each row, spooled as it is read."""
+        spool = self._spool
+        for line in iter_json_lines(self._path, self._display):
+            self._offsets.append(spool.tell())
+            spool.write(line)
+            yield len(self._offsets) - 1, line[:-1]
+
+    def content(self, number: int) -> bytes:
+        if not 0 <= number < len(self._offsets):
+            return b""
+        position = self._spool.tell()
+        self._spool.seek(self._offsets[number])
+        line = self._spool.readline().rstrip(b"\n")
+        self._spool.seek(position)
+        return line
+
+    def close(self) -> None:
+        """Nothing to release between uses: the spool is one open file for the store's life."""

@@ -95,9 +95,30 @@ class TextRef(NamedTuple):
     text: str
 
 
+class Passage(NamedTuple):
+    """One passage of a record with its place and its label: relevant (True), negative (False),
+    or unknown (None: a label that is not a number, or exactly 0.5)."""
+
+    key: str
+    index: int | None
+    text: str
+    relevant: bool | None
+
+
+# A sentence-transformers label or score above this marks a relevant passage, below it a
+# negative: the middle of BCE's [0, 1], and below 1 on a graded 0-3 scale.
+RELEVANT_ABOVE = 0.5
+
+
+def _label_says(value: object) -> bool | None:
+    if isinstance(value, (int, float)) and value == value:  # bools count: True is 1; NaN says nothing
+        return True if value > RELEVANT_ABOVE else False if value < RELEVANT_ABOVE else None
+    return None
+
+
 class Record:
     __slots__ = ("line", "content", "data", "schema", "_spans", "_content_hash", "_relevant", "_negatives", "_literals",
-                 "_layout")
+                 "_layout", "_passages")
 
     def __init__(self, line: int, content: bytes, data: dict, schema: Schema):
         self.line = line
@@ -110,6 +131,7 @@ class Record:
         self._negatives: list[tuple[int, str]] | None = None
         self._literals: dict | None = None
         self._layout = None
+        self._passages: list[Passage] | None = None
 
     @property
     def spans(self) -> LineSpans:
@@ -188,6 +210,41 @@ class Record:
             return [(ref.key, ref.index, ref.text) for ref in self._column_texts() if ref.role is not Role.QUERY]
         return [(self.schema.relevant_key, i, t) for i, t in self.relevant()] + \
             [(self.schema.negative_key, i, t) for i, t in self.negatives()]
+
+    def passages(self) -> list[Passage]:
+        """Every passage with its place and its label, in any format (the rules that compare
+        relevant with negative passages read this, not the Cohere/BGE keys alone). Cohere's and
+        BGE's lists say the label by their key. A sentence-transformers record says it by its
+        layout: the first passage column of a pair, triplet or n-tuple is the positive and the
+        others are negatives; a labeled pair's or list's label (an n-tuple's score) decides
+        (`RELEVANT_ABOVE`)."""
+        if self._passages is not None:
+            return self._passages
+        if self.schema.format is not Format.ST:
+            found = [Passage(self.schema.relevant_key, i, t, True) for i, t in self.relevant()]
+            found += [Passage(self.schema.negative_key, i, t, False) for i, t in self.negatives()]
+        else:
+            found = self._column_passages()
+        self._passages = found
+        return found
+
+    def _column_passages(self) -> list[Passage]:
+        layout, data = self.layout, self.data
+        label = data.get(layout.label) if layout.label is not None else None
+        if layout.kind in ("pair", "triplet", "n-tuple"):
+            return [Passage(key, None, data[key], position == 0) for position, key in enumerate(layout.passages)]
+        if layout.kind == "labeled-pair":
+            key = layout.passages[0]
+            return [Passage(key, None, data[key], _label_says(label))]
+        labels = label if isinstance(label, list) else []
+        if layout.kind == "n-tuple-scores":
+            return [Passage(key, None, data[key], _label_says(labels[i]) if i < len(labels) else None)
+                    for i, key in enumerate(layout.passages)]
+        if layout.kind == "labeled-list":
+            key = layout.passages[0]
+            return [Passage(key, i, text, _label_says(labels[i]) if i < len(labels) else None)
+                    for i, text in enumerate(data[key]) if isinstance(text, str)]
+        return []
 
     @property
     def query_ref(self) -> tuple[str, str] | None:

@@ -52,6 +52,23 @@ def test_slot_differences_make_different_examples(a, b, reason):
     assert reason in verdict.describe()
 
 
+EEDI_SHAPES = "what shape do you get if you join up the midpoints of the sides of this shape?"
+
+
+def test_the_figure_of_an_image_is_a_slot():
+    # Real eedi pair (lines 429 / 927): the same words around two different figures.
+    a = f"Question: {EEDI_SHAPES} ![an irregular quadrilateral drawn on a grid]() Incorrect Answer: rhombus"
+    b = f"Question: ![a rhombus drawn on a grid]() {EEDI_SHAPES} Incorrect Answer: rhombus"
+    verdict = compare(a, b)
+    assert not verdict.same_question and verdict.reasons == ("image",), verdict.describe()
+    assert "a rhombus drawn on a grid" in verdict.describe()
+    # The same picture, moved or with other case, is not a difference; another address is.
+    assert compare(a, f"Question: ![An irregular quadrilateral drawn on a grid]() {EEDI_SHAPES} Incorrect Answer: rhombus").same_question
+    shown = "Question: ![a grid](https://example.org/{}.png) what is the shaded area?"
+    assert compare(shown.format(1), shown.format(1)).same_question
+    assert "image" in compare(shown.format("first"), shown.format("second")).reasons
+
+
 def test_moved_numbers_are_not_a_difference():
     assert compare("between 3 and 5 what is bigger", "what is bigger, 3 or 5").same_question
     assert "number" in compare("3 and 5", "3 and 6").reasons

@@ -69,7 +69,7 @@ class NearLeak(SemanticRule):
                 related = report.related_value(other_line, other_key, other_slot, f"the near-duplicate {self.field} in the {role} file",
                                                str(side.path), side.store.content(other_line))
                 report.at_value(self, key, slot, f"this {self.field} nearly repeats one in the {role} file {side.path}, "
-                                                 f"line {other_line + 1} (cosine {similarity:.2f}): {preview(theirs)!r}",
+                                                 f"{side.unit} {other_line + 1} (cosine {similarity:.2f}): {preview(theirs)!r}",
                                 related=[related])
         finally:
             side.store.close()
@@ -98,10 +98,11 @@ class QueryNearLeak(NearLeak):
 
     def mine(self):
         groups = self.index.query_groups()
-        return [(int(line), "query", None, int(text)) for line, text in zip(groups.line.tolist(), groups.text.tolist())]
+        key_of = self.index.query_key_of()
+        return [(int(line), key_of[line], None, int(text)) for line, text in zip(groups.line.tolist(), groups.text.tolist())]
 
     def theirs(self, side):
-        return {text: (line, "query", None) for text, line in side.queries.items()}
+        return {text: (line, key, None) for text, (line, key) in side.queries.items()}
 
     def same(self, a, b):
         return query_key(a) == query_key(b)

@@ -92,9 +92,10 @@ class ParaphrasedQuery(SemanticRule):
                 continue
             size = int(members[labels[group]])
             crowd = f"; {size} queries in this group of paraphrases" if size > 2 else ""
-            related = report.related_value(other_line, "query", None, f"the most similar query (cosine {cosine:.2f})")
-            report.at_value(self, "query", None,
-                            f"asks the same question as the query on line {other_line + 1} in other words (cosine "
+            key_of = self.index.query_key_of()
+            related = report.related_value(other_line, key_of[other_line], None, f"the most similar query (cosine {cosine:.2f})")
+            report.at_value(self, key_of[line], None,
+                            f"asks the same question as the query on {report.context.unit} {other_line + 1} in other words (cosine "
                             f"{cosine:.2f}{why}): {preview(theirs)!r}{crowd}", related=[related], weak=weak)
 
     def _slot_similarities(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
