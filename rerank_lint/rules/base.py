@@ -9,7 +9,9 @@ Kinds of rule, by what they need to see:
   reports them; the class holds the code and the doc).
 - TextRule: a pure function of one text (query or passage); results are cached per text.
 - RecordRule: one record at a time (schema, token budget, duplicates inside a record).
-- DatasetRule: needs the records seen so far (duplicates across records, counts).
+- DatasetRule: needs the records seen so far (duplicates across records, counts). Two shapes
+  say what they keep, so that an editor updates them as lines change instead of replaying the
+  file: GroupRule (records grouped by a key) and TallyRule (per-record counts and marks).
 """
 
 from __future__ import annotations
@@ -141,3 +143,69 @@ class GroupRule(DatasetRule):
 
     def finish(self, report, context):
         self.summarize(report, context, len(self._first))
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What one record adds to a `TallyRule`'s conclusion: numbers summed over the file, and
+    marks, each with what the conclusion needs of the record if it cites it."""
+
+    counts: tuple[int, ...] = ()
+    marks: tuple[tuple[object, object], ...] = ()  # (mark, payload)
+
+
+@dataclass(slots=True)
+class Marked:
+    """The records that carry one mark: how many, and the first `TallyRule.cited` of them in
+    file order (their line and payload)."""
+
+    count: int
+    first: list[Occurrence]
+
+
+class TallyRule(DatasetRule):
+    """A dataset rule whose file-level conclusion needs each record only through its `tally`:
+    counts summed over the file ("n of m records") and marks, whose first records in file order
+    the conclusion may cite ("lines 3, 9, ...", "at its first record").
+
+    The rule says what a record adds and how to conclude; the streaming engine sums the tallies
+    as it reads, and an editor keeps each line's tally and adds or subtracts it when the line
+    changes. Both call the same `tally` and `conclude`.
+    """
+
+    counts: ClassVar[int] = 0  # how many numbers a tally has
+    cited: ClassVar[int] = 1  # how many records of each mark `conclude` is given, the first ones
+
+    def tally(self, record: "Record", context: "FileContext") -> Tally | None:
+        """What the record adds (None: nothing), from the record and the file's settled facts
+        (its trainer), never from other records."""
+        raise NotImplementedError
+
+    def conclude(self, report: "Reporter", context: "FileContext", totals: tuple[int, ...],
+                 marks: dict[object, Marked]) -> None:
+        """The file-level conclusion from the summed counts and the marked records."""
+        raise NotImplementedError
+
+    # Streaming: sum as the records come.
+    def start(self, context):
+        self._context = context
+        self._totals = [0] * self.counts
+        self._marks: dict[object, Marked] = {}
+
+    def observe(self, record, report):
+        tally = self.tally(record, self._context)
+        if tally is None:
+            return
+        totals = self._totals
+        for i, n in enumerate(tally.counts):
+            totals[i] += n
+        for mark, payload in tally.marks:
+            marked = self._marks.get(mark)
+            if marked is None:
+                marked = self._marks[mark] = Marked(0, [])
+            marked.count += 1
+            if len(marked.first) < self.cited:
+                marked.first.append(Occurrence(record.line, payload))
+
+    def finish(self, report, context):
+        self.conclude(report, context, tuple(self._totals), self._marks)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rerank_lint.diagnostics.diagnostic import Applicability, Severity
 from rerank_lint.source.records import Format
-from rerank_lint.rules.base import DatasetRule, GroupRule, RecordRule
+from rerank_lint.rules.base import DatasetRule, GroupRule, RecordRule, Tally, TallyRule
 from rerank_lint.source.normalize import passage_key, query_key
 
 
@@ -316,27 +316,38 @@ class LabelConflict(GroupRule):
                         related=[report.related_value(first.line, other_key, other_index, f"the same passage as {other_role}")])
 
 
-class _CountedRecords(DatasetRule):
+class _CountedRecords(TallyRule):
     """Records that each lack something the file as a whole should have: one file-level
     diagnostic with the count and the first lines, not one line per record (12 files without
     negatives made 11,934 info lines). JSON, SARIF and the editor get the same single entry."""
 
-    record_local = False
-    shown = 5
+    counts = 1  # the records counted
+    cited = 5  # the first lines shown
 
-    def start(self, context):
-        self.lines: list[int] = []
-        self.total = 0
-
-    def finish(self, report, context):
-        if not self.lines:
-            return
-        n = len(self.lines)
-        where = ", ".join(str(line + 1) for line in self.lines[:self.shown]) + (", …" if n > self.shown else "")
-        report.at_file(self, self.describe(n) + f" ({report.context.unit}s {where})")
-
-    def describe(self, n: int) -> str:
+    def lacks(self, record) -> bool | None:
+        """Whether the record lacks it; None when the record is not one to count."""
         raise NotImplementedError
+
+    def tally(self, record, context):
+        lacks = self.lacks(record)
+        if lacks is None:
+            return None
+        return _LACKING if lacks else _COUNTED
+
+    def conclude(self, report, context, totals, marks):
+        lacking = marks.get("lacking")
+        if lacking is None:
+            return
+        n = lacking.count
+        where = ", ".join(str(o.line + 1) for o in lacking.first) + (", …" if n > self.cited else "")
+        report.at_file(self, self.describe(n, totals[0]) + f" ({report.context.unit}s {where})")
+
+    def describe(self, n: int, total: int) -> str:
+        raise NotImplementedError
+
+
+_COUNTED = Tally((1,))
+_LACKING = Tally((1,), (("lacking", None),))
 
 
 class NoHardNegatives(_CountedRecords):
@@ -363,19 +374,16 @@ class NoHardNegatives(_CountedRecords):
     code, name, severity = "RL408", "no-hard-negatives", Severity.INFO
     summary = "records without hard negatives"
 
-    def observe(self, record, report):
+    def lacks(self, record):
         if record.schema.format is not Format.COHERE:
-            return  # an empty `neg` is RL108, an error for FlagEmbedding; ST layouts say it by their shape
-        self.total += 1
+            return None  # an empty `neg` is RL108, an error for FlagEmbedding; ST layouts say it by their shape
         value = record.data.get("hard_negatives")
         if value is None:
-            if record.query is not None:
-                self.lines.append(record.line)
-        elif isinstance(value, list) and not any(isinstance(v, str) and v.strip() for v in value):
-            self.lines.append(record.line)
+            return record.query is not None
+        return isinstance(value, list) and not any(isinstance(v, str) and v.strip() for v in value)
 
-    def describe(self, n):
-        return (f"{n} of {self.total} records have no hard negatives (about five per query are recommended)")
+    def describe(self, n, total):
+        return (f"{n} of {total} records have no hard negatives (about five per query are recommended)")
 
 
 class FewHardNegatives(_CountedRecords):
@@ -402,17 +410,15 @@ class FewHardNegatives(_CountedRecords):
     code, name, severity = "RL409", "few-hard-negatives", Severity.INFO
     summary = "records with fewer hard negatives than recommended"
 
-    def observe(self, record, report):
+    def lacks(self, record):
         layout = record.layout
         if layout is not None and layout.kind not in ONE_QUERY_PER_ROW:
-            return
-        self.total += 1
+            return None
         distinct = {p.text for p in record.passages() if p.relevant is False and p.text.strip()}
-        if 0 < len(distinct) < self.settings.min_hard_negatives:
-            self.lines.append(record.line)
+        return 0 < len(distinct) < self.settings.min_hard_negatives
 
-    def describe(self, n):
-        return (f"{n} of {self.total} records have fewer than {self.settings.min_hard_negatives} distinct hard "
+    def describe(self, n, total):
+        return (f"{n} of {total} records have fewer than {self.settings.min_hard_negatives} distinct hard "
                 f"negatives (1 to {self.settings.min_hard_negatives - 1})")
 
 

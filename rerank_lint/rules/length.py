@@ -14,7 +14,7 @@ are tokenized as that prefix (enough to place any cut); their counts are then lo
 from __future__ import annotations
 
 from rerank_lint.diagnostics.diagnostic import Range, Related, Severity
-from rerank_lint.rules.base import DatasetRule, RecordRule
+from rerank_lint.rules.base import RecordRule, Tally, TallyRule
 from rerank_lint.source.records import Format
 from rerank_lint.trainers.choice import exact
 from rerank_lint.trainers.cut import cohere_cut, flagembedding_cut, sentence_transformers_cut
@@ -294,7 +294,7 @@ def _st_positive_first(record) -> bool:
     return record.layout.kind in ("pair", "triplet", "n-tuple", "n-tuple-scores")
 
 
-class TrainerLengthDefaults(DatasetRule):
+class TrainerLengthDefaults(TallyRule):
     """Most pairs are far longer than FlagEmbedding's length settings.
 
     ## Why it matters
@@ -317,38 +317,39 @@ class TrainerLengthDefaults(DatasetRule):
     trainers = (FLAGEMBEDDING,)
     summary = "most pairs are far longer than FlagEmbedding's query/passage lengths"
 
-    def start(self, context):
-        self._context = context
-        self._pairs = self._long = 0
+    counts = 2  # query + passage pairs, and those over twice the lengths
 
-    def observe(self, record, report):
-        trainer = self._context.trainer
+    def tally(self, record, context):
+        trainer = context.trainer
         if trainer is None or trainer.name != FLAGEMBEDDING:
-            return
+            return None
         ref = record.query_ref
         if ref is None:
-            return
+            return None
         s = self.settings
         far = 2 * (s.query_max_len + s.passage_max_len)
         query = ref[1]
         query_bound = upper_bound(query)
         query_tokens = None
+        pairs = long = 0
         for _, _, passage in record.pairs():
-            self._pairs += 1
+            pairs += 1
             if query_bound + upper_bound(passage) <= far:
                 continue
-            tokens = self._context.cut_tokenizer
+            tokens = context.cut_tokenizer
             if query_tokens is None:
                 query_tokens = tokens.count(query)
             if query_tokens + tokens.count(passage) > far:
-                self._long += 1
+                long += 1
+        return Tally((pairs, long))
 
-    def finish(self, report, context):
-        if not self._pairs or self._long * 2 <= self._pairs:
+    def conclude(self, report, context, totals, marks):
+        pairs, long = totals
+        if not pairs or long * 2 <= pairs:
             return
         s = self.settings
         defaults = " (FlagEmbedding's defaults)" if (s.query_max_len, s.passage_max_len) == (32, 128) else ""
-        report.at_file(self, f"{self._long} of {self._pairs} query + passage pairs have more than {2 * (s.query_max_len + s.passage_max_len)} "
+        report.at_file(self, f"{long} of {pairs} query + passage pairs have more than {2 * (s.query_max_len + s.passage_max_len)} "
                              f"tokens, over twice query-max-len {s.query_max_len} + passage-max-len {s.passage_max_len}{defaults}: "
                              f"most of each passage is cut; set `query-max-len` / `passage-max-len` to your run's values")
 

@@ -8,7 +8,7 @@ sentence-transformers reads columns by ORDER (names do not matter; every column 
 from __future__ import annotations
 
 from rerank_lint.diagnostics.diagnostic import Severity
-from rerank_lint.rules.base import DatasetRule, RecordRule
+from rerank_lint.rules.base import RecordRule, Tally, TallyRule
 from rerank_lint.source.records import Format
 from rerank_lint.trainers.profiles import FLAGEMBEDDING, SENTENCE_TRANSFORMERS
 
@@ -20,7 +20,7 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-class AnswerFirst(DatasetRule):
+class AnswerFirst(TallyRule):
     """The first column is longer than the passages in most records: the columns are reversed.
 
     ## Why it matters
@@ -41,35 +41,36 @@ class AnswerFirst(DatasetRule):
     trainers = (SENTENCE_TRANSFORMERS,)
     summary = "the first column is longer than the passages: reversed columns"
 
-    def start(self, context):
-        self._records = self._reversed = 0
-        self._first_line = None
+    counts = 1  # records whose first column can be compared with their passages
 
-    def observe(self, record, report):
+    def tally(self, record, context):
         layout = record.layout
         if layout is None:
-            return
+            return None
         if layout.query is None or not layout.passages:
-            return
+            return None
         query = record.data[layout.query]
         passages = [t for _, _, t in record.pairs()]
         if not isinstance(query, str) or not passages:
-            return
-        self._records += 1
+            return None
         if len(query) > max(len(t) for t in passages):
-            self._reversed += 1
-            if self._first_line is None:
-                self._first_line = (record.line, layout.query)
+            return Tally((1,), (("reversed", layout.query),))
+        return Tally((1,))
 
-    def finish(self, report, context):
+    def conclude(self, report, context, totals, marks):
         # A few records say little: a verdict on the file needs MIN_RECORDS of them.
-        if self._records >= MIN_RECORDS and self._reversed * 2 > self._records and report.rebind(self._first_line[0]):
-            report.at_key(self, self._first_line[1],
-                          f"in {self._reversed} of {self._records} records the first column `{self._first_line[1]}` is longer "
+        records, = totals
+        reversed_ = marks.get("reversed")
+        if reversed_ is None or records < MIN_RECORDS or reversed_.count * 2 <= records:
+            return
+        first = reversed_.first[0]
+        if report.rebind(first.line):
+            report.at_key(self, first.payload,
+                          f"in {reversed_.count} of {records} records the first column `{first.payload}` is longer "
                           f"than every passage: sentence-transformers reads the first column as the query; put the query first")
 
 
-class ExtraInputColumn(DatasetRule):
+class ExtraInputColumn(TallyRule):
     """A bookkeeping column (an id, a source) that sentence-transformers feeds to the model.
 
     ## Why it matters
@@ -89,15 +90,15 @@ class ExtraInputColumn(DatasetRule):
     trainers = (SENTENCE_TRANSFORMERS,)
     summary = "a bookkeeping column becomes a model input"
 
-    def start(self, context):
-        self._seen: set[str] = set()
+    def tally(self, record, context):
+        if record.layout is None or not record.layout.extra:
+            return None
+        # A mark per column; its payload, the column's place, keeps a record's columns in order.
+        return Tally(marks=tuple((key, place) for place, key in enumerate(record.layout.extra)))
 
-    def observe(self, record, report):
-        if record.layout is None:
-            return
-        for key in record.layout.extra:
-            if key not in self._seen:
-                self._seen.add(key)
+    def conclude(self, report, context, totals, marks):
+        for key, marked in sorted(marks.items(), key=lambda item: (item[1].first[0].line, item[1].first[0].payload)):
+            if report.rebind(marked.first[0].line):
                 report.at_key(self, key, f"column `{key}` is not text for the model, but sentence-transformers feeds every "
                                          f"column except label/score to it, in order: remove it before training")
 
