@@ -176,3 +176,77 @@ def test_changed_rows_only_since_a_revision(tmp_path, monkeypatch, capsys):
     _, out, _ = check("train.parquet", "--diff-from", "HEAD", "--format", "json", capsys=capsys)
     rows_reported = {d["row"] for d in json.loads(out) if d["row"] is not None}
     assert rows_reported == {301}  # the old rows' problems (rows 4, 6, 8) are not the commit's
+
+
+# --- Parquet as one side of a train/eval pair --------------------------------------------------
+
+def leak_pair(tmp_path, train_name, eval_name):
+    """A training and an evaluation file sharing one query (train row 1, eval row 2) and one
+    passage (a relevant passage in training, a hard negative in evaluation)."""
+    train = [{"query": "shared question", "relevant_passages": ["shared passage"], "hard_negatives": ["n1"]},
+             {"query": "train only", "relevant_passages": ["p"], "hard_negatives": ["n2"]}]
+    evaluation = [{"query": "other eval", "relevant_passages": ["eval p"], "hard_negatives": ["x"]},
+                  {"query": "Shared question?", "relevant_passages": ["e"], "hard_negatives": ["shared passage"]}]
+    for rows, name in ((train, train_name), (evaluation, eval_name)):
+        path, jsonl = write(tmp_path, rows, name.replace(".jsonl", ".parquet"))
+        if name.endswith(".jsonl"):
+            path.unlink()
+        else:
+            jsonl.unlink()
+
+
+def test_jsonl_training_file_with_a_parquet_evaluation_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    leak_pair(tmp_path, "train.jsonl", "eval.parquet")
+    code, out, _ = check("train.jsonl", "eval.parquet", "--eval", "eval.parquet", "--select", "RL5", capsys=capsys)
+    assert code == 1
+    lines = out.splitlines()
+    # The training side: a JSONL place, pointing to a row of the Parquet file.
+    assert "train.jsonl:1:10: RL501 error: this query is also in the evaluation file eval.parquet, row 2" in lines
+    assert lines[lines.index("train.jsonl:1:10: RL501 error: this query is also in the evaluation file eval.parquet, row 2") + 1] \
+        == "    eval.parquet:row 2: the same query in the evaluation file"
+    assert any(line.startswith("train.jsonl:1:") and "RL502" in line and line.endswith("eval.parquet, row 2") for line in lines)
+    # The evaluation side: rows and columns, pointing to a line of the JSONL file.
+    assert "eval.parquet:row 2:column query: RL501 error: this query is also in the training file train.jsonl, line 1" in lines
+    assert "eval.parquet:row 2:column hard_negatives: RL502 this passage is also in the training file train.jsonl, line 1" in lines
+    assert "    train.jsonl:1:10: the same query in the training file" in lines
+
+
+def test_parquet_training_file_with_a_jsonl_evaluation_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    leak_pair(tmp_path, "train.parquet", "eval.jsonl")
+    code, out, _ = check("train.parquet", "--eval", "eval.jsonl", "--select", "RL5", "--format", "json", capsys=capsys)
+    assert code == 1
+    items = {d["code"]: d for d in json.loads(out)}
+    assert (items["RL501"]["row"], items["RL501"]["column"]) == (1, "query")
+    assert items["RL501"]["message"] == "this query is also in the evaluation file eval.jsonl, line 2"
+    related = items["RL501"]["related"][0]
+    assert related["filename"] == "eval.jsonl" and related["location"]["row"] == 2 and related["location"]["column"] == 10
+    assert (items["RL502"]["row"], items["RL502"]["column"]) == (1, "relevant_passages")
+    # The text output places the JSONL side at line:column, the Parquet side at its row.
+    _, out, _ = check("train.parquet", "--eval", "eval.jsonl", "--select", "RL501", capsys=capsys)
+    assert out.splitlines()[:2] == ["train.parquet:row 1:column query: RL501 error: this query is also in the evaluation file "
+                                    "eval.jsonl, line 2", "    eval.jsonl:2:10: the same query in the evaluation file"]
+
+
+def test_both_sides_parquet_in_sentence_transformers_layouts(tmp_path):
+    train = [{"anchor": "shared question", "positive": "shared passage", "negative": "n1"},
+             {"anchor": "train only", "positive": "p", "negative": "n2"}]
+    evaluation = [{"query": "Shared question?", "docs": ["e", "shared passage"], "labels": [1, 0]}]
+    train_path, _ = write(tmp_path, train, "train.parquet")
+    eval_path, _ = write(tmp_path, evaluation, "eval.parquet")
+    linter = Linter(settings(select=["RL5"]))
+    found = linter.check_path(train_path, "train.parquet", eval_path=eval_path)
+    assert sorted((d.code, d.line, d.column) for d in found) == [("RL501", 0, "anchor"), ("RL502", 0, "positive")]
+    assert all(d.message.endswith("eval.parquet, row 1") and d.related[0].table for d in found)
+    back = Linter(settings(select=["RL5"])).check_path(eval_path, "eval.parquet", train_path=train_path)
+    assert sorted((d.code, d.line, d.column) for d in back) == [("RL501", 0, "query"), ("RL502", 0, "docs")]
+
+
+def test_a_message_quoting_the_words_line_and_a_number_is_left_as_it_is(tmp_path, monkeypatch, capsys):
+    # The engine once rewrote "line N" into "row N" in every message of a Parquet file; a
+    # column named "line 2" (an extra input column to sentence-transformers) must keep its name.
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, [{"query": f"q{i}", "passage": f"p{i}", "line 2": i} for i in range(3)], "st.parquet")
+    _, out, _ = check("st.parquet", "--select", "RL110", capsys=capsys)
+    assert out.startswith("st.parquet:row 1:column line 2: RL110 column `line 2` is not text for the model")

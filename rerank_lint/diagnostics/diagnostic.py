@@ -184,6 +184,10 @@ class Related:
     path: str
     range: Range
     message: str
+    # Whether the place is in a table (Parquet) file: None when it is in the diagnostic's own
+    # file (placed as the diagnostic is); a leak's other side says it, since the two files of a
+    # train/eval pair need not be of one kind.
+    table: bool | None = None
 
 
 @dataclass(slots=True)

@@ -217,7 +217,8 @@ class Reporter:
                 start, end = span.value_start, span.value_end
                 if index is not None and index < len(span.elements):
                     start, end = span.elements[index]
-        return Related(path or self.context.path, Range.in_line(line, content, start, end), message)
+        return Related(path or self.context.path, Range.in_line(line, content, start, end), message,
+                       None if path is None else is_parquet(path))
 
     # --- fixes --------------------------------------------------------------------------
 

@@ -68,7 +68,7 @@ class SarifFormatter(DocumentFormatter):
             "partialFingerprints": {FINGERPRINT_KEY: fingerprints.of(d)},
         }
         if d.related:
-            result["relatedLocations"] = [{"id": i, "message": {"text": r.message}} | _location(r.path, r.range, d.table)
+            result["relatedLocations"] = [{"id": i, "message": {"text": r.message}} | _location(r.path, r.range, d.table if r.table is None else r.table)
                                           for i, r in enumerate(d.related)]
         if d.table:
             result["properties"] = {"row": None if d.range is FILE_START else d.range.start.line + 1, "column": d.column}

@@ -42,7 +42,8 @@ class ConciseFormatter:
         self.out.write(f"{visible(d.path)}:{place(d)}: {d.code}{marker} {level}{visible(d.message)}\n")
         for related in d.related:
             r = related.range.start
-            where = table_place(related.range) if d.table else f"{r.line + 1}:{r.char + 1}"
+            table = d.table if related.table is None else related.table
+            where = table_place(related.range) if table else f"{r.line + 1}:{r.char + 1}"
             self.out.write(f"    {visible(related.path)}:{where}: {visible(related.message)}\n")
 
     def finish(self, summary: Summary) -> None:
