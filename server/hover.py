@@ -1,4 +1,5 @@
-"""Hover, inlay hints and the code lens: token counts against the budget, the rules' docs,
+"""Hover, inlay hints and the code lens: token counts against the file's trainer's limit and
+what it cuts (the same budget and cut as the RL3xx rules), the rules' docs,
 the nearest query from the last semantic pass, the file's summary. Read from the lint state
 on the lint worker (`in_lint_thread`)."""
 
@@ -9,7 +10,9 @@ from collections import Counter
 
 from lsprotocol import types
 
+from rerank_lint.rules.length import TrainerBudget, record_prompts
 from rerank_lint.rules.registry import REGISTRY
+from rerank_lint.trainers.profiles import COHERE, FLAGEMBEDDING
 
 from server.document import char_index
 from server.interface import Server
@@ -95,8 +98,8 @@ def hover_parts(state: DocumentState, position: types.Position) -> tuple[list[st
             info = _token_info(state, record, *found)
             if info:
                 parts.insert(0, info)
-                if found[0] == "query":
-                    query = record.query
+                if record.query_ref is not None and found == (record.query_ref[0], None):
+                    query = record.query_ref[1]
     if line == 0:
         parts.insert(0, trainer_info(state))
     return parts, query
@@ -112,47 +115,81 @@ def trainer_info(state: DocumentState) -> str:
 
 
 def _token_info(state: DocumentState, record, key: str, index: int | None) -> str | None:
-    tokenizer = state.inc.context.tokenizer
-    budget = state.settings.token_budget
-    query = record.query
+    """Token counts of the query or of a (query, passage) pair under the hover, and what the
+    file's trainer cuts of them: the RL3xx rules' own budget and cut (`TrainerBudget`)."""
+    query_ref = record.query_ref
+    if query_ref is None:
+        return None
+    budget = TrainerBudget(state.settings, state.inc.context)
+    query_key, query = query_ref
+    query_prompt, passage_prompt = record_prompts(record)
     try:
-        if key == "query" and query is not None:
-            n = tokenizer.count(query)
-            return f"**query**: {n} tokens of the {budget}-token budget; {max(budget - n, 0)} left for a passage"
-        value = record.data.get(key)
-        if index is None or not isinstance(value, list) or not isinstance(value[index], str) or query is None:
+        if key == query_key and index is None:
+            return _query_info(budget, key, query, query_prompt)
+        passage = next((text for k, i, text in record.pairs() if k == key and i == index), None)
+        if passage is None:
             return None
-        passage = value[index]
-        q, p = tokenizer.count(query), tokenizer.count(passage)
-        text = f"**{key}[{index}]**: query {q} + passage {p} = {q + p} tokens of {budget}"
-        if q + p > budget:
-            keep = max(budget - q, 0)
-            offsets = tokenizer.encode_offsets(passage)
-            cut = offsets[keep] if keep < len(offsets) else len(passage)
-            text += (f"\n\nthe passage is cut after {keep} tokens: training never sees "
-                     f"`…{passage[max(cut - 40, 0):cut]}` ✂ `{passage[cut:cut + 40]}…`")
-        return text
+        cut = budget.cut(query, passage, query_prompt, passage_prompt)
+        return _pair_info(budget, cut, key if index is None else f"{key}[{index}]", passage)
     except Exception:  # noqa: BLE001 - a tokenizer problem is already a diagnostic
         log.exception("token counts for the hover failed")
         return None
 
 
+def _query_info(budget: TrainerBudget, key: str, query: str, query_prompt: str) -> str:
+    limit = budget.query_limit()
+    if budget.trainer == COHERE:
+        n = budget.tokens.count(query)
+        return f"**{key}**: {n} tokens of the {limit}-token budget; {max(limit - n, 0)} left for a passage"
+    if budget.trainer == FLAGEMBEDDING:
+        n = budget.tokens.count(query_prompt + query)
+        s = budget.settings
+        text = (f"**{key}**: {n} tokens{' with its query_prompt' if query_prompt else ''}; FlagEmbedding keeps the first "
+                f"{limit} of any query (query-max-len {s.query_max_len} + passage-max-len {s.passage_max_len} // 4)")
+        return text + (f": the last {n - limit} are never seen" if n > limit else "")
+    n = budget.tokens.count(query)
+    return (f"**{key}**: {n} tokens of the {limit} that {budget.limit_text()} leaves for text; longest_first cuts "
+            f"the longer side of each pair first, the query too")
+
+
+def _pair_info(budget: TrainerBudget, cut, where: str, passage: str) -> str:
+    q, p = cut.query, cut.passage
+    special = f" + {cut.special_tokens} special" if cut.special_tokens else ""
+    text = (f"**{where}**: query {q.total} + passage {p.total}{special} = {q.total + p.total + cut.special_tokens} "
+            f"tokens of {cut.max_length} ({budget.limit_text()})")
+    if p.lost and p.cut_start is not None:
+        at = p.cut_start
+        text += (f"\n\nthe passage is cut after {p.kept} tokens by {budget.trainer} ({p.lost_share:.0%} of it lost): training never "
+                 f"sees `…{passage[max(at - 40, 0):at]}` ✂ `{passage[at:at + 40]}…`")
+    if q.lost:
+        how = "caps every query" if budget.trainer == FLAGEMBEDDING else "cuts longest_first"
+        text += f"\n\nthe query loses its last {q.lost} tokens too ({budget.trainer} {how})"
+    if cut.overflow:
+        text += f"\n\n{cut.overflow}"
+    return text
+
+
 def inlay_hints(state: DocumentState, first: int, last: int) -> list[types.InlayHint]:
-    tokenizer = state.inc.context.tokenizer
-    budget = state.settings.token_budget
+    """At the end of each record: its query with its first relevant passage (else its first
+    passage), in tokens against the trainer's limit for a pair, as the RL3xx rules count them."""
+    budget = TrainerBudget(state.settings, state.inc.context)
     hints = []
     for line in range(first, min(last + 1, len(state.inc.states))):
         line_state = state.state_at(line)
         record = line_state.record if line_state is not None else None
-        if record is None or record.query is None or not record.relevant():
+        query_ref = record.query_ref if record is not None else None
+        passages = record.passages() if query_ref is not None else []
+        if not passages:
             continue
+        passage = next((p for p in passages if p.relevant), passages[0])
         try:
-            total = tokenizer.count(record.query) + tokenizer.count(record.relevant()[0][1])
+            cut = budget.cut(query_ref[1], passage.text, *record_prompts(record))
         except Exception:  # noqa: BLE001
             continue
+        total = cut.query.total + cut.passage.total + cut.special_tokens
         end = state.doc.end_position(line)
-        hints.append(types.InlayHint(position=types.Position(*end), label=f" query+passage {total}/{budget} tokens",
-                                     padding_left=True))
+        label = f" query+passage {total}/{cut.max_length} tokens" + (f" ({budget.trainer} cuts it)" if cut.cut else "")
+        hints.append(types.InlayHint(position=types.Position(*end), label=label, padding_left=True))
     return hints
 
 

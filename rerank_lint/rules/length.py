@@ -32,8 +32,9 @@ def record_prompts(record) -> tuple[str, str]:
     return (query_prompt if isinstance(query_prompt, str) else "", passage_prompt if isinstance(passage_prompt, str) else "")
 
 
-class _Budget:
-    """The numbers of one file's trainer, worked out once per record."""
+class TrainerBudget:
+    """The numbers and the cut of one file's trainer, worked out once per record (the RL3xx
+    rules and the editor's hover and inlay hints read the same)."""
 
     def __init__(self, settings, context):
         self.trainer = context.trainer.name if context.trainer is not None else COHERE
@@ -110,7 +111,7 @@ class QueryOverBudget(RecordRule):
         ref = record.query_ref
         if ref is None:
             return
-        budget = _Budget(self.settings, report.context)
+        budget = TrainerBudget(self.settings, report.context)
         if budget.trainer == FLAGEMBEDDING:
             return
         key, query = ref
@@ -154,7 +155,7 @@ class QueryCut(RecordRule):
         ref = record.query_ref
         if ref is None:
             return
-        budget = _Budget(self.settings, report.context)
+        budget = TrainerBudget(self.settings, report.context)
         if budget.trainer != FLAGEMBEDDING:
             return
         key, query = ref
@@ -185,7 +186,7 @@ class _PairOverBudget(RecordRule):
         if ref is None:
             return
         query_key, query = ref
-        budget = _Budget(self.settings, report.context)
+        budget = TrainerBudget(self.settings, report.context)
         query_prompt, passage_prompt = record_prompts(record)
         query_bound = upper_bound(query)
         for key, index, passage in self.passages(record):
