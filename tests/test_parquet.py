@@ -250,3 +250,13 @@ def test_a_message_quoting_the_words_line_and_a_number_is_left_as_it_is(tmp_path
     write(tmp_path, [{"query": f"q{i}", "passage": f"p{i}", "line 2": i} for i in range(3)], "st.parquet")
     _, out, _ = check("st.parquet", "--select", "RL110", capsys=capsys)
     assert out.startswith("st.parquet:row 1:column line 2: RL110 column `line 2` is not text for the model")
+
+
+def test_a_parquet_evaluation_file_without_pyarrow_stops_with_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    leak_pair(tmp_path, "train.jsonl", "eval.parquet")
+    monkeypatch.setattr(parquet_source, "_pyarrow_parquet", lambda: None)
+    code, out, err = check("train.jsonl", "--eval", "eval.parquet", capsys=capsys)
+    assert code == 2 and "RL000" not in out
+    assert err.strip().count("\n") == 0
+    assert "the paired file eval.parquet: a Parquet file needs pyarrow" in err

@@ -8,11 +8,12 @@ from functools import cached_property
 from pathlib import Path
 
 
+from rerank_lint.errors import ConfigError, UsageError
 from rerank_lint.source import jsonparse
 from rerank_lint.source.parquet import RowStore, is_parquet
 from rerank_lint.source.records import Record, schema_for
 from rerank_lint.source.normalize import passage_key, query_key
-from rerank_lint.source.lines import LineStore, iter_lines
+from rerank_lint.source.lines import LineStore, display_path, iter_lines
 
 
 class PairedFile:
@@ -28,7 +29,7 @@ class PairedFile:
         # passage -> (line, key, index, relevant?) of its first occurrence
         self.passages: dict[str, tuple[int, str, int | None, bool]] = {}
         if is_parquet(path):
-            rows = RowStore(path, str(path))
+            rows = RowStore(path, display_path(path))
             self.store = rows
             self._read(rows)
         else:
@@ -86,5 +87,10 @@ def paired_file(context) -> tuple[PairedFile | None, str]:
         return None, ""
     role = "evaluation" if context.eval_path else "training"
     if context.counterpart is None:
-        context.counterpart = PairedFile(Path(other)) if Path(other).is_file() else False
+        try:
+            context.counterpart = PairedFile(Path(other)) if Path(other).is_file() else False
+        except UsageError as exc:
+            # A Parquet file without pyarrow, or not Parquet at all: a pair that cannot be read
+            # is a configuration that cannot work (the CLI stops on it, an editor shows it once).
+            raise ConfigError(f"the paired file {exc}") from None
     return (context.counterpart or None), role
