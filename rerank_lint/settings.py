@@ -163,6 +163,9 @@ class Settings:
     baseline: str | None = setting(None, _text, "A baseline file written by `--write-baseline`: its problems are not reported.")
     per_file: dict[str, dict[str, Any]] = setting({}, _per_file, 'Settings for files matching a glob: `{ "data/bge/*.jsonl" = { format = "bge" } }`.', factory=True)
     per_file_ignores: dict[str, list[str]] = setting({}, _per_file_ignores, 'Codes not to run on files matching a glob, as in ruff.', factory=True)
+    # Unset rather than a number: the default is the machine's, and the settings table must
+    # read the same on every machine.
+    jobs: int | None = setting(None, _positive_int_or_none, "Processes that `check` uses on a large JSONL file (16 MB or more): it is split into byte ranges at line boundaries whose text and record rules run in worker processes, with the same output as 1; unset, the machine's usable cores. The semantic rules, `--fix` / `--diff`, Parquet files, `stats`, `report` and the editor run in one process.")
     docs_url: str | None = setting(None, _text, "Where rule docs are published (a page with `#rl201-url-in-text` anchors); without it, links are left out and the rule doc is shown instead.")
 
     # Semantic rules (RL6xx, docs/semantic.md) load an embedding model, so they run only when

@@ -17,8 +17,16 @@ def run_check(args) -> int:
     # counting; the cyclic collector's full passes over the growing indexes are pure overhead
     # (as mypy does, collect far less often).
     gc.set_threshold(100_000, 50, 100)
+    from rerank_lint.lint.parallel import CheckPool
+
+    with CheckPool() as pool:
+        return _check_paths(args, pool)
+
+
+def _check_paths(args, pool) -> int:
     from rerank_lint.lint.baseline import DEFAULT_NAME, Baseline, BaselineError
     from rerank_lint.lint.engine import Linter
+    from rerank_lint.lint.parallel import iter_path
     from rerank_lint.output import Summary, get_formatter
 
     if not args.paths:
@@ -77,7 +85,8 @@ def run_check(args) -> int:
                     continue
             summary.files += 1
             changed = _changed_records(args.diff_from, path, display) if args.diff_from else None
-            diagnostics = _with_progress(linter.iter_path(path, display, **context), path, display)
+            # A large file is checked by worker processes (`jobs`), with the same output.
+            diagnostics = _with_progress(iter_path(linter, path, display, pool, **context), path, display)
             stream = (d for result in diagnostics for d in result.diagnostics)
             if changed is not None:
                 stream = changed.filter(stream)

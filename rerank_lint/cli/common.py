@@ -31,7 +31,7 @@ def cli_overrides(args) -> dict:
         raw["tokenizer"] = args.tokenizer
     if getattr(args, "semantic", False):
         raw["semantic"] = True
-    for name in ("trainer", "model", "max_length", "query_max_len", "passage_max_len", "train_group_size"):
+    for name in ("trainer", "model", "max_length", "query_max_len", "passage_max_len", "train_group_size", "jobs"):
         if getattr(args, name, None) is not None:
             raw[name.replace("_", "-")] = getattr(args, name)
     return raw

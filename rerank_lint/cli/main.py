@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--token-budget", type=int, help="tokens for query + passage (default 510)")
     check.add_argument("--tokenizer", help="tiktoken encoding name or path to a tokenizer.json")
     add_trainer_options(check)
+    check.add_argument("--jobs", type=int, help="processes for a large JSONL file (default: the machine's usable cores)")
     check.add_argument("--eval", type=Path, help="evaluation file paired with the checked training files")
     check.add_argument("--semantic", action="store_true", help="also run the semantic checks (RL6xx) with an embedding model")
     check.add_argument("--baseline", type=Path, help="suppress the problems recorded in this baseline file")

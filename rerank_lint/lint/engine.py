@@ -70,6 +70,18 @@ class LineResult:
     record: Record | None = None
 
 
+def in_column_order(items: list[Diagnostic]) -> None:
+    """Sort one line's diagnostics by where they start, then by code (stable: equal places keep
+    the order the rules reported them in)."""
+    if len(items) > 1:
+        items.sort(key=lambda d: (d.range.start.byte, d.code))
+
+
+# What checks one non-blank line inside the loop: (line, reporter, context, forced schema,
+# observing dataset rules) -> the record, its diagnostics left in `reporter.items`.
+LineCheck = Callable[[Line, Reporter, FileContext, "Schema | None", list[DatasetRule]], "Record | None"]
+
+
 class Linter:
     """The enabled rules for one set of settings, and the loop that runs them."""
 
@@ -147,12 +159,16 @@ class Linter:
         return [d for result in results for d in result.diagnostics]
 
     def iter_source(self, stream: BinaryIO, opener, display: str, size: int | None = None,
-                    eval_path: Path | None = None, train_path: Path | None = None, is_eval: bool = False) -> Iterator[LineResult]:
+                    eval_path: Path | None = None, train_path: Path | None = None, is_eval: bool = False,
+                    line_check: LineCheck | None = None) -> Iterator[LineResult]:
+        """The loop over one source. `line_check` replaces the per-line part (parse, text and
+        record rules, observers) for a caller that has it done elsewhere (`lint.parallel`: in
+        worker processes); the dataset rules and what the bytes say stay here."""
         context = self.file_context(display, LineStore(opener), size, eval_path=eval_path, train_path=train_path)
         context.is_eval = is_eval or train_path is not None
         reporter = Reporter(context, self.severities)
         try:
-            yield from self._run(stream, context, reporter, self.forced_schema)
+            yield from self._run(stream, context, reporter, self.forced_schema, line_check or self._check_line_content)
         finally:
             context.store.close()
 
@@ -186,13 +202,13 @@ class Linter:
             reporter.record = record
             self._check_record(record, reporter)
             self.observe(observers, record, reporter)
-        if len(reporter.items) > 1:
-            reporter.items.sort(key=lambda d: (d.range.start.byte, d.code))
+        in_column_order(reporter.items)
         return record
 
     # --- the loop ---------------------------------------------------------------------
 
-    def _run(self, stream: BinaryIO, context: FileContext, reporter: Reporter, forced: Schema | None):
+    def _run(self, stream: BinaryIO, context: FileContext, reporter: Reporter, forced: Schema | None,
+             line_check: LineCheck):
         head = _sniff(stream)
         if looks_binary(head):
             reporter.bind(0, b"", None)
@@ -222,7 +238,7 @@ class Linter:
                 yield LineResult(None, self.blank_lines(blank_run, reporter))
                 reporter.bind(line.number, line.content, None)
                 blank_run = []
-            record = self._check_line_content(line, reporter, context, forced, observers)
+            record = line_check(line, reporter, context, forced, observers)
             if record is not None:
                 context.records += 1
             yield LineResult(line, reporter.items, record)
@@ -288,15 +304,20 @@ class Linter:
                 kind = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(type(data), "null")
                 reporter.at_bytes(src.NotAnObject, 0, len(content), f"each line must be a JSON object, this one is {kind}")
             return None
+        record = self.record_of(line, data, context, forced)
+        if self.is_on(src.DuplicateKey):
+            self._duplicate_keys(record, reporter)
+        return record
+
+    @staticmethod
+    def record_of(line: Line, data: dict, context: FileContext, forced: Schema | None) -> Record:
+        """The record of a parsed line; the first record whose keys tell the format decides the
+        file's (`context.schema`)."""
         if context.schema is None:
             detected = detect_format(data)
             if detected is not None:
                 context.schema = SCHEMAS[detected]
-        schema = schema_for(data, forced, context.schema)
-        record = Record(line.number, content, data, schema)
-        if self.is_on(src.DuplicateKey):
-            self._duplicate_keys(record, reporter)
-        return record
+        return Record(line.number, line.content, data, schema_for(data, forced, context.schema))
 
     def _parse_error(self, content: bytes, exc: jsonparse.JSONDecodeError, reporter: Reporter) -> None:
         try:

@@ -38,14 +38,15 @@ def looks_binary(head: bytes) -> bool:
     return sample.count("\ufffd") > max(8, len(sample) // 20)
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[Line]:
-    offset = 0
-    number = 0
+def iter_lines(stream: BinaryIO, number: int = 0, offset: int = 0) -> Iterator[Line]:
+    """The lines of `stream`; a stream that starts inside a file (a byte range checked by a
+    worker process) gives the number and offset of its first line: only a file's start has a BOM."""
+    at_start = offset == 0
     for raw in stream:
         start = offset
         offset += len(raw)
         bom = False
-        if number == 0 and raw.startswith(BOM):
+        if at_start and raw.startswith(BOM):
             raw = raw[len(BOM):]
             start += len(BOM)
             bom = True
@@ -57,6 +58,7 @@ def iter_lines(stream: BinaryIO) -> Iterator[Line]:
             content, ending = raw, b""
         yield Line(number, start, content, ending, bom)
         number += 1
+        at_start = False
 
 
 class LineStore:
