@@ -10,10 +10,20 @@ false-negative verdict from it alone is a guess. Three sources, in order of trus
    downloaded, no code from the folder run, safetensors weights only;
 3. else the bi-encoder's cosine similarity.
 
-False negatives are judged with NV-Retriever's TopK-PercPos rule: a negative scoring at least
-`ratio` (0.95) of the record's lowest positive is a probable false negative. Only candidates
-(negatives the cheap bi-encoder pass already found suspicious) are scored, each distinct
-(query, passage) pair once, in batches: a cross-encoder then costs seconds, not hours.
+A model's scores (a cross-encoder's sigmoid, a cosine) have a fixed zero, so NV-Retriever's
+TopK-PercPos rule applies: a negative scoring at least `ratio` of the record's lowest positive is
+a probable false negative. Teacher scores have no fixed zero: FlagEmbedding's trainers read them
+only through a softmax over the group (`AbsRerankerModel.forward`: `softmax(teacher_scores)`, no
+temperature), which a constant shift does not change, so only their differences mean anything
+(a negative `d` above the positive gets e^d times its share of the soft target). The real files
+carry 83-103 (bge_msmarco / bge_nq) where 95 % of the lowest positive lies below half of the
+negatives; logits can be negative, where a share means nothing at all. A teacher verdict is
+therefore by order: the negative at or above the lowest positive. The scores are also rounded
+(add_reranker_score.py writes fp16 by default: steps of 1/16 between 64 and 128), so a
+difference of at most one rounding step is a tie: weak evidence, not a warning.
+
+Only candidates are scored by a model, each distinct (query, passage) pair once, in batches: a
+cross-encoder then costs seconds, not hours.
 
 torch / sentence-transformers are imported only when a cross-encoder is loaded.
 """
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
@@ -58,12 +69,30 @@ def teacher_scores(record: dict, positive_key: str = "pos", negative_key: str = 
     return [float(v) for v in pos], [float(v) for v in neg]
 
 
-def _nonnegative(scores: Sequence[float]) -> list[float]:
-    # TopK-PercPos compares a share of a score: logits (which can be negative) go through a
-    # sigmoid first; scores already >= 0 (FlagEmbedding's teachers write ~80-100) are kept.
-    if all(s >= 0 for s in scores):
-        return list(scores)
-    return [1 / (1 + math.exp(-max(-60.0, min(60.0, s)))) for s in scores]
+def rounding_step(scores: Sequence[float]) -> float:
+    """The rounding step of teacher scores: that of float16 (or bfloat16) at their largest
+    magnitude when every score is a value of that format, else 0 (full precision). Two scores
+    that differ by at most this much may have been equal before rounding."""
+    if not scores:
+        return 0.0
+    exponent = math.frexp(max(abs(s) for s in scores))[1] - 1  # 2**exponent <= |largest| < 2**(exponent+1)
+    if all(_fits_float16(s) for s in scores):
+        return 2.0 ** (exponent - 10)
+    if all(_fits_bfloat16(s) for s in scores):
+        return 2.0 ** (exponent - 7)
+    return 0.0
+
+
+def _fits_float16(value: float) -> bool:
+    try:
+        return struct.unpack("<e", struct.pack("<e", value))[0] == value
+    except (OverflowError, struct.error):
+        return False
+
+
+def _fits_bfloat16(value: float) -> bool:
+    bits = struct.unpack("<I", struct.pack("<f", value))[0]
+    return bits & 0xFFFF == 0 and struct.unpack("<f", struct.pack("<I", bits))[0] == value
 
 
 # --- model scorers ------------------------------------------------------------------------
@@ -174,19 +203,40 @@ class Verdict:
     negative: float  # the judge's score of (query, negative)
     lowest_positive: float  # its lowest score of (query, a positive)
     source: str  # TEACHER, CROSS_ENCODER or BI_ENCODER
-    strong: bool  # from a teacher or a cross-encoder
+    trusted: bool  # from a teacher or a cross-encoder: it overrules the embedding model
     lowest_index: int = 0  # which of the candidate's positives scored lowest
+    rounding: float = 0.0  # teacher scores: their rounding step (`rounding_step`)
 
     @property
     def share(self) -> float:
         return self.negative / self.lowest_positive if self.lowest_positive > 0 else math.inf
 
+    @property
+    def margin(self) -> float:
+        return self.negative - self.lowest_positive
+
     def false_negative(self, ratio: float = DEFAULT_RATIO) -> bool:
+        """Suspect: a model's score at least `ratio` of the lowest positive's (TopK-PercPos);
+        teacher scores at or above the lowest positive's, ties within rounding included."""
+        if self.source == TEACHER:
+            return self.margin >= -self.rounding
         return self.lowest_positive > 0 and self.negative >= ratio * self.lowest_positive
 
-    def describe(self) -> str:
+    def strong(self, ratio: float = DEFAULT_RATIO) -> bool:
+        """Evidence to warn on: a cross-encoder's suspicion, or a teacher that ranks the negative
+        above the lowest positive by more than its rounding. A tie, or the embedding model, is a guess."""
+        if self.source == TEACHER:
+            return self.margin > self.rounding
+        return self.trusted and self.false_negative(ratio)
+
+    def describe(self, ratio: float = DEFAULT_RATIO) -> str:
+        if self.source == TEACHER:
+            order = ("a tie within the scores' rounding" if abs(self.margin) <= self.rounding
+                     else f"{self.margin:+.3g} {'above' if self.margin > 0 else 'below'} it")
+            return (f"the file's teacher scores: negative {self.negative:.4g}, lowest relevant passage "
+                    f"{self.lowest_positive:.4g} ({order})")
         return (f"{self.source} scores: negative {self.negative:.3g}, lowest relevant passage "
-                f"{self.lowest_positive:.3g} ({self.share:.0%})")
+                f"{self.lowest_positive:.3g} ({self.share:.0%}), TopK-PercPos at {ratio:.0%}")
 
 
 class Judge:
@@ -212,9 +262,10 @@ class Judge:
         verdicts = []
         for c in candidates:
             if c.teacher is not None:
-                values = _nonnegative([*c.teacher[0], c.teacher[1]])
-                low = min(range(len(values) - 1), key=values.__getitem__)
-                verdicts.append(Verdict(c.key, values[-1], values[low], TEACHER, True, low))
+                positives, negative = c.teacher
+                low = min(range(len(positives)), key=positives.__getitem__)
+                verdicts.append(Verdict(c.key, negative, positives[low], TEACHER, True, low,
+                                        rounding_step([*positives, negative])))
                 continue
             positives = [scored[(c.query, p)] for p in c.positives]
             low = min(range(len(positives)), key=positives.__getitem__)

@@ -4,13 +4,12 @@ weights, safetensors), else the bi-encoder; TopK-PercPos verdicts on candidates 
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
 from rerank_lint.semantic.judge import (
     BI_ENCODER, CROSS_ENCODER, TEACHER, BiEncoderScorer, Candidate, CrossEncoderScorer, Judge,
-    JudgeNotFound, load_judge, resolve_judge, teacher_scores,
+    JudgeNotFound, load_judge, resolve_judge, rounding_step, teacher_scores,
 )
 
 WORDS = "the capital of france is paris city lyon a river big town which what".split()
@@ -55,12 +54,13 @@ def test_teacher_scores_are_read_only_when_they_line_up():
 
 
 def test_crafted_file_with_teacher_scores_needs_no_model(tmp_path):
-    # TopK-PercPos on the teacher's own scale: 0.95 x 96.5 = 91.7.
+    # Teacher scores are compared by order (FlagEmbedding reads them through a softmax: only
+    # differences count), not by a share: 95 % of 96.5 (91.7) would flag 92.1, far below.
     path = tmp_path / "teacher.jsonl"
     rows = [{"query": "who sang waiting for a girl like you", "pos": ["Foreigner's 1981 ballad."],
-             "neg": ["Foreigner, the band, recorded it in 1981.", "Lou Gramm left in 1990."],
-             "pos_scores": [96.5], "neg_scores": [92.1, 86.6]},
-            {"query": "q2", "pos": ["a", "b"], "neg": ["c"], "pos_scores": [3.0, -1.0], "neg_scores": [-2.0]}]
+             "neg": ["Foreigner, the band, recorded it in 1981.", "Lou Gramm left in 1990.", "Foreigner's ballad, 1981."],
+             "pos_scores": [96.5], "neg_scores": [92.1, 86.6, 97.0]},
+            {"query": "q2", "pos": ["a", "b"], "neg": ["c", "d"], "pos_scores": [3.0, -1.0], "neg_scores": [-2.0, -0.5]}]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     candidates = []
     for line, text in enumerate(path.read_text().splitlines()):
@@ -69,14 +69,33 @@ def test_crafted_file_with_teacher_scores_needs_no_model(tmp_path):
         for slot, negative in enumerate(record["neg"]):
             candidates.append(Candidate((line, slot), record["query"], tuple(record["pos"]), negative, (tuple(pos), neg[slot])))
     verdicts = {v.key: v for v in Judge().judge(candidates)}  # no model at all: teacher scores suffice
-    assert all(v.source == TEACHER and v.strong for v in verdicts.values())
-    assert verdicts[(0, 0)].false_negative() and not verdicts[(0, 1)].false_negative()
-    assert verdicts[(0, 0)].share == pytest.approx(92.1 / 96.5)
-    # Logits with negative values go through a sigmoid before the share is taken.
-    low = verdicts[(1, 0)]
-    assert low.lowest_positive == pytest.approx(1 / (1 + math.exp(1.0)))
-    assert low.negative == pytest.approx(1 / (1 + math.exp(2.0)))
-    assert not low.false_negative()
+    assert all(v.source == TEACHER and v.trusted for v in verdicts.values())
+    assert not verdicts[(0, 0)].false_negative() and not verdicts[(0, 1)].false_negative()
+    assert verdicts[(0, 2)].false_negative() and verdicts[(0, 2)].strong()
+    assert verdicts[(0, 2)].margin == pytest.approx(0.5) and "+0.5 above it" in verdicts[(0, 2)].describe()
+    # Logits below zero: the order still means what it means; a share of them would not.
+    assert verdicts[(1, 1)].lowest_positive == -1.0 and verdicts[(1, 1)].strong()
+    assert not verdicts[(1, 0)].false_negative()
+
+
+@pytest.mark.parametrize("scores, step", [
+    ([95.3125, 95.375, 83.1875], 1 / 16),  # fp16 values between 64 and 128 (the real files)
+    ([0.5, 0.25, 0.75], 2 ** -11),
+    ([96.5, 97.0000001], 0.0),  # float32 precision: no rounding to allow for
+])
+def test_rounding_step_of_teacher_scores(scores, step):
+    assert rounding_step(scores) == pytest.approx(step)
+
+
+def test_a_teacher_tie_within_rounding_is_weak():
+    # bge_nq line 10: 94.0 vs 93.9375 is one fp16 step: equal before rounding, for all we know.
+    tie = Judge().judge([Candidate("tie", "q", ("p",), "n", ((93.9375,), 94.0))])[0]
+    assert tie.rounding == 1 / 16 and tie.false_negative() and not tie.strong()
+    assert "tie within the scores' rounding" in tie.describe()
+    clear = Judge().judge([Candidate("clear", "q", ("p",), "n", ((93.9375,), 94.0625))])[0]
+    assert clear.strong()  # two steps: the teacher's order is certain
+    below = Judge().judge([Candidate("below", "q", ("p",), "n", ((93.9375,), 93.875))])[0]
+    assert below.false_negative() and not below.strong()  # one step below is a tie too
 
 
 def test_bi_encoder_fallback_scores_cosines_of_distinct_texts():
@@ -92,7 +111,7 @@ def test_bi_encoder_fallback_scores_cosines_of_distinct_texts():
     verdicts = judge.judge([Candidate("near", "q", ("pos",), "near"), Candidate("far", "q", ("pos",), "far")])
     assert len(asked) == 1 and sorted(asked[0]) == ["far", "near", "pos", "q"]  # one call, each text once
     near, far = verdicts
-    assert near.source == BI_ENCODER and not near.strong
+    assert near.source == BI_ENCODER and not near.trusted and not near.strong()
     assert near.negative == pytest.approx(0.8) and near.lowest_positive == pytest.approx(0.6)
     assert near.false_negative() and not far.false_negative()
     with pytest.raises(ValueError):
@@ -145,7 +164,7 @@ def test_judge_prefers_teacher_then_cross_encoder_and_scores_only_candidates(tin
     ]
     verdicts = judge.judge(candidates)
     assert [v.source for v in verdicts] == [CROSS_ENCODER, CROSS_ENCODER, TEACHER]
-    assert all(v.strong for v in verdicts)
+    assert all(v.trusted for v in verdicts)
     # The teacher's record cost no model call; the shared positive was scored once: 3 pairs.
     assert judge.cross_encoder.scored == 3
     direct = judge.cross_encoder.score([("the capital of france", "lyon is a city"), ("the capital of france", "paris is the capital")])

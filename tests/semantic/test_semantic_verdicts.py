@@ -54,12 +54,12 @@ def test_a_severity_override_applies_to_strong_findings_only():
     assert raised == {0: Severity.ERROR, 6: Severity.ERROR, 1: Severity.INFO, 7: Severity.INFO}
 
 
-def teacher_file(path, neg_score):
+def teacher_file(path, neg_score, other_score=12.0):
     rows = [{"query": "who sang waiting for a girl like you",
              "pos": ["Waiting for a Girl Like You is a 1981 power ballad by the British-American rock band Foreigner."],
              "neg": ["Waiting for a Girl Like You was recorded by Foreigner, the rock band, and released in 1981.",
                      "The Statue of Liberty was dedicated in 1886 in New York Harbor."],
-             "pos_scores": [96.5], "neg_scores": [neg_score, 12.0]}]
+             "pos_scores": [96.5], "neg_scores": [neg_score, other_score]}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
@@ -77,6 +77,22 @@ def test_teacher_scores_in_the_file_make_a_warning_through_the_cli(tmp_path):
     result = run_cli("check", "--semantic", "--select", "RL603", "--format", "json", "t.jsonl", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [d for d in json.loads(result.stdout) if d["code"] == "RL603"] == []
+    teacher_file(path, 92.0)  # 95 % of 96.5 (91.7) would flag it: teacher scores are compared by order
+    result = run_cli("check", "--semantic", "--select", "RL603", "--format", "json", "t.jsonl", cwd=tmp_path)
+    assert [d for d in json.loads(result.stdout) if d["code"] == "RL603"] == []
+
+
+def test_a_teacher_tie_is_info_and_every_negative_with_scores_is_judged(tmp_path):
+    path = tmp_path / "t.jsonl"
+    # 96.5625 is one fp16 step above 96.5: a tie. The unrelated second negative is no candidate
+    # of the embedding model, but its teacher score (98) is a verdict of its own.
+    teacher_file(path, 96.5625, other_score=98.0)
+    result = run_cli("check", "--semantic", "--select", "RL603", "--format", "json", "t.jsonl", cwd=tmp_path)
+    found = sorted((d["location"]["byte"], d["severity"], d["message"]) for d in json.loads(result.stdout) if d["code"] == "RL603")
+    assert [severity for _, severity, _ in found] == ["info", "warning"], found
+    assert "tie within the scores' rounding" in found[0][2] and "+1.5 above it" in found[1][2]
+    assert "trains it as a negative" in found[1][2]  # what the trainer does with it
+    assert result.returncode == 1  # the warning fails the default --fail-level; the tie alone would not
 
 
 def test_a_missing_semantic_judge_is_a_configuration_error_in_one_line(tmp_path):

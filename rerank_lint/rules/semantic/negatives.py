@@ -147,21 +147,38 @@ class FalseNegative(NegativeRule):
     to push a right answer down. NV-Retriever's TopK-PercPos method keeps a mined negative only
     if its score is at most 95 % of the positive's (with several positives, the lowest).
 
-    The embedding model only picks candidates: a negative whose cosine similarity to the query
-    is at least `false-negative-candidate-ratio` (0.90) times the least similar relevant
+    A record with teacher scores (FlagEmbedding's `pos_scores` / `neg_scores`) is judged by
+    them, every negative: a negative the teacher ranks above the record's lowest relevant
+    passage is a warning. Teacher scores are compared by order, not by share: FlagEmbedding
+    reads them only through a softmax, which a constant shift does not change, so they have no
+    zero to take 95 % of (the real files carry 83-103, where 95 % of the lowest positive lies
+    below half of the negatives; logits can be negative). They are rounded, too (fp16 by
+    default in FlagEmbedding's `add_reranker_score.py`: steps of 1/16 near 100), so a
+    difference of at most one rounding step is a tie: info, with the scores.
+
+    Does such a negative harm training? FlagEmbedding's reranker loss always has the
+    cross-entropy term that puts the positive above every negative of the group, so the
+    negative is trained as a negative whether `--knowledge_distillation` is on or off (off, the
+    default, drops the scores); with it on, the teacher's softmax adds a second target that
+    ranks the same negative first: two targets that disagree. Read by hand on bge_msmarco, 14
+    of the 14 warnings are passages that answer the query as well as the labelled one (MS
+    MARCO's mined negatives are known to hold unlabeled positives); bge_nq's two were ties
+    (one answered, one did not) and are info.
+
+    Elsewhere the embedding model picks candidates: a negative whose cosine similarity to the
+    query is at least `false-negative-candidate-ratio` (0.90) times the least similar relevant
     passage's (when that one scores at least `false-negative-min-positive`, 0.5), or whose
-    cosine to a relevant passage is at least `false-negative-passage-similarity` (0.95). Each
-    candidate is then judged, in one batch, by the most trusted judge at hand: the record's own
-    teacher scores (FlagEmbedding's `pos_scores` / `neg_scores`), else the cross-encoder of
-    `semantic-judge`, else the embedding model. A teacher or cross-encoder score at least
-    `false-negative-ratio` (0.95) of the lowest relevant passage's is a warning; the embedding
+    cosine to a relevant passage is at least `false-negative-passage-similarity` (0.95). The
+    candidates are judged in one batch by the cross-encoder of `semantic-judge`, else by the
+    embedding model: a cross-encoder score at least `false-negative-ratio` of the lowest
+    relevant passage's (TopK-PercPos; NV-Retriever uses 0.95) is a warning; the embedding
     model's verdict (the same share of cosines, or the near-copy test) is info only, because a
     22M-parameter bi-encoder tells "is about the query" well and "answers it" badly. The scores
     are in the message. An exact copy is RL404's.
 
     ## Severity
-    A `severity` override of RL603 sets the level of the strong (teacher or cross-encoder)
-    verdicts; the embedding model's stay info.
+    A `severity` override of RL603 sets the level of the strong verdicts (a teacher's clear
+    order, a cross-encoder's); ties and the embedding model's stay info.
 
     ## Example
         {"query": "capital of France", "relevant_passages": ["Paris is the capital of France."],
@@ -186,7 +203,11 @@ class FalseNegative(NegativeRule):
         judged = scores.lowest_positive >= settings.false_negative_min_positive
         relevant = judged & (scores.to_query >= settings.false_negative_candidate_ratio * scores.lowest_positive)
         texts, records = self.index.table.texts, self.index.records
-        return [k for k in np.flatnonzero(copies | relevant).tolist()
+        # Teacher scores cost nothing and outrank the embedding model: every negative of a
+        # record that has them is judged by them.
+        scored = np.array([record.teacher is not None for record in records], dtype=bool)
+        taught = scored[scores.record] if len(scores.record) else np.zeros(0, dtype=bool)
+        return [k for k in np.flatnonzero(copies | relevant | taught).tolist()
                 if not self._exact_copy(texts, records[scores.record[k]], scores.text[k])]
 
     @staticmethod
@@ -217,26 +238,43 @@ class FalseNegative(NegativeRule):
         for verdict in sorted(judge.judge(candidates), key=lambda v: (records[scores.record[v.key]].line, v.key)):
             k = verdict.key
             copy = scores.to_positive[k] >= self.settings.false_negative_passage_similarity
-            if not (verdict.false_negative(ratio) or (copy and not verdict.strong)):
-                continue  # a strong judge overrules the embedding model's suspicion
+            suspect = verdict.false_negative(ratio)
+            if not (suspect or (copy and not verdict.trusted)):
+                continue  # a teacher or a cross-encoder overrules the embedding model's suspicion
             record = records[scores.record[k]]
             if record.line != current:
                 if not report.rebind(record.line):
                     continue
                 current = record.line
             slot = record.positives[verdict.lowest_index][0]
-            found = (f"{verdict.describe()}, TopK-PercPos at {ratio:.0%}" if verdict.false_negative(ratio)
-                     else f"cosine {scores.to_positive[k]:.2f} to relevant passage {int(scores.closest_slot[k]) + 1}")
-            if copy and verdict.false_negative(ratio) and not verdict.strong:
-                found += f"; cosine {scores.to_positive[k]:.2f} to relevant passage {int(scores.closest_slot[k]) + 1}"
-            if copy and not verdict.false_negative(ratio):
+            near_copy = f"cosine {scores.to_positive[k]:.2f} to relevant passage {int(scores.closest_slot[k]) + 1}"
+            found = verdict.describe(ratio) if suspect else near_copy
+            if copy and suspect and not verdict.trusted:
+                found += f"; {near_copy}"
+            if copy and not suspect:
                 slot, what = int(scores.closest_slot[k]), "the relevant passage it nearly repeats"
             else:
                 what = "the relevant passage the judge scores lowest"
-            guess = "" if verdict.strong else " (the embedding model's guess: set `semantic-judge` for a verdict)"
+            strong = verdict.strong(ratio)
             related = report.related_value(record.line, record.relevant_key, slot, what)
             report.at_value(self, record.negative_key, int(scores.slot[k]),
-                            f"probable false negative: {found}{guess}", related=[related], weak=not verdict.strong)
+                            f"probable false negative: {found}{self._caveat(verdict, strong)}", related=[related],
+                            weak=not strong)
+
+    @staticmethod
+    def _caveat(verdict, strong: bool) -> str:
+        from rerank_lint.semantic.judge import TEACHER
+
+        if verdict.source == TEACHER:
+            # Read in FlagEmbedding's AbsRerankerModel.forward: the cross-entropy term always
+            # trains the group's first passage (the positive) above every negative; the
+            # distillation term, when on, adds the teacher's softmax as a second target.
+            return ("; FlagEmbedding trains it as a negative all the same (its cross-entropy term; with "
+                    "--knowledge_distillation the teacher's soft target pulls it the other way)" if strong
+                    else ": a tie is no verdict, check it")
+        if not verdict.trusted:
+            return " (the embedding model's guess: set `semantic-judge` for a verdict)"
+        return ""
 
     def _judge(self, need_model: bool):
         """The judge, kept across passes; the cross-encoder is loaded only when some candidate
