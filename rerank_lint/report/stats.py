@@ -90,13 +90,13 @@ def _trainer_budget(settings, fmt):
     """The length rules' view of the file's trainer, without a rule running."""
     from types import SimpleNamespace
 
-    from rerank_lint.rules.length import _Budget
+    from rerank_lint.rules.length import TrainerBudget
     from rerank_lint.trainers.choice import CutTokenizer, choose_trainer
     from rerank_lint.trainers.tokens import LazyTokenizer
 
     choice = choose_trainer(settings.trainer, fmt)
     context = SimpleNamespace(trainer=choice, cut_tokenizer=CutTokenizer(settings, LazyTokenizer(settings.tokenizer, settings.root)))
-    budget = _Budget(settings, context)
+    budget = TrainerBudget(settings, context)
     budget.choice = choice
     return budget
 
