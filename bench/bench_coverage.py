@@ -2,7 +2,13 @@
 
     .venv/bin/python bench/bench_coverage.py                 # cold (fresh cache), then warm
     .venv/bin/python bench/bench_coverage.py --cache-dir D   # reuse a cache (warm after a first run)
-    .venv/bin/python bench/bench_coverage.py --scale 20000   # synthetic N x N, time and memory only
+    .venv/bin/python bench/bench_coverage.py --scale 20000   # synthetic N x N vectors, numerical part only
+    .venv/bin/python bench/bench_coverage.py --texts 20000   # N x N generated queries, the whole command
+
+`--texts N` writes a log of N distinct keyword queries and a training file of N distinct
+question-style queries (missing 10% of the log's topics) and runs `rerank-lint coverage` on them
+in a fresh process with a fresh cache (cold: every text embedded), then again in another fresh
+process (warm), printing each run's time split and peak RSS side by side.
 
 The pairs: each file against a held-out half of itself (same distribution: coverage near 1,
 AUC near 0.5), one file's training queries against another's queries (different tasks: coverage
@@ -25,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 REAL = ROOT.parent / "shared" / "data" / "real"
 FILES = {"eedi": "bge_eedi_mined_hn.jsonl", "cohere": "cohere_synthetic_finetune.jsonl",
          "nq": "bge_nq.jsonl", "msmarco": "bge_msmarco.jsonl"}
@@ -136,6 +143,96 @@ def scale(n: int, isotropic: bool = False) -> None:
           f"same figures: {again.coverage == result.coverage and again.fidelity == result.fidelity}")
 
 
+def generated_queries(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+    """n distinct log queries (2-6 words, keyword style, some with a number) and n distinct
+    training queries (question style, 8-16 words) over 200 topics of two content words each; the
+    training queries lack the first 20 topics."""
+    import random
+
+    from datagen import QUESTION, WORDS
+
+    rng = random.Random(seed)
+    content = [w for w in WORDS if len(w) > 3]
+    topics = [rng.sample(content, 2) for _ in range(200)]
+
+    def distinct(make) -> list[str]:
+        seen: dict[str, None] = {}
+        while len(seen) < n:
+            seen.setdefault(make(), None)
+        return list(seen)
+
+    def log_query() -> str:
+        words = rng.choice(topics) + rng.choices(content, k=rng.randint(0, 3))
+        rng.shuffle(words)
+        if rng.random() < 0.2:
+            words.append(str(rng.randint(1, 999)))
+        return " ".join(words)
+
+    def training_query() -> str:
+        a, b = rng.choice(topics[20:])
+        filler = " ".join(rng.choices(WORDS, k=rng.randint(3, 9)))
+        return f"{rng.choice(QUESTION).capitalize()} {a} {filler} {b}?"
+
+    return distinct(log_query), distinct(training_query)
+
+
+def texts_scale(n: int) -> None:
+    """The whole `rerank-lint coverage` command on n x n generated queries, cold then warm, each
+    in a fresh process (so that each peak RSS is its own)."""
+    folder = Path(tempfile.mkdtemp(prefix="rerank-lint-coverage-texts-"))
+    clock = time.perf_counter()
+    log, train = generated_queries(n)
+    (folder / "log.txt").write_text("\n".join(log) + "\n", encoding="utf-8")
+    with open(folder / "train.jsonl", "w", encoding="utf-8") as out:
+        for q in train:
+            out.write(json.dumps({"query": q, "relevant_passages": ["A passage."]}) + "\n")
+    print(f"[texts] {n} x {n}: generated in {time.perf_counter() - clock:.1f} s (not part of the runs below)")
+    runs = {}
+    for label in ("cold", "warm"):
+        clock = time.perf_counter()
+        done = subprocess.run([sys.executable, __file__, "--texts-run", str(folder)], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        if done.returncode != 0:
+            sys.exit(f"[texts] {label} run failed:\n{done.stderr}")
+        runs[label] = report = json.loads(done.stdout.splitlines()[-1])
+        report["wall_with_start"] = round(time.perf_counter() - clock, 1)
+        rate = f" at {report['texts_per_s']:.0f} texts/s" if report["encoded"] else ""
+        print(f"[texts] {label}: {report['wall_with_start']} s wall with process start, {report['run']} s in the "
+              f"command; peak RSS {report['rss_mb']:.0f} MB; {report['encoded']} texts encoded"
+              f"{rate}; "
+              f"torch imported: {report['torch']}\n        split {json.dumps(report['split'])}\n"
+              f"        coverage {report['coverage']}, fidelity {report['fidelity']}, AUC {report['auc']}, "
+              f"{report['topics']} topics")
+    cold, warm = runs["cold"], runs["warm"]
+    print(f"[texts] warm / cold = {warm['run'] / cold['run']:.3f}; same figures: "
+          f"{all(cold[k] == warm[k] for k in ('coverage', 'fidelity', 'auc', 'topics'))}")
+
+
+def texts_run(folder: Path) -> None:
+    """One run of the command on `texts_scale`'s files, timed by part; one JSON line on stdout."""
+    clock = time.perf_counter()
+    from rerank_lint.coverage.service import compare, distinct, read_log
+    from rerank_lint.lint.queries import training_queries
+    from rerank_lint.settings import Settings
+
+    settings = Settings().merged({"semantic-cache-dir": str(folder / "cache")})
+    log = read_log(settings, folder / "log.txt")
+    read_log_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    train = distinct(q for _, q in training_queries(folder / "train.jsonl", settings))
+    read_train_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result, stats = compare(train, log, settings)
+    run_s = time.perf_counter() - clock
+    split = {"read_log": round(read_log_s, 2), "read_training": round(read_train_s, 2), **stats.get("timings", {}),
+             **({"comparison_from_cache": True} if stats["warm"] else {k: round(v, 2) for k, v in result.timings.items()})}
+    embed_s = stats.get("timings", {}).get("embed_encode", 0.0)
+    print(json.dumps({"run": round(read_log_s + read_train_s + run_s, 1), "split": split, "encoded": stats["encoded"],
+                      "texts_per_s": stats["encoded"] / embed_s if embed_s else 0.0, "rss_mb": _rss_mb(),
+                      "torch": "torch" in sys.modules, "coverage": result.coverage, "fidelity": result.fidelity,
+                      "auc": result.two_sample.auc if result.two_sample else None, "topics": len(result.topics)}))
+
+
 def _rss_mb() -> float:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so a child would report its
     # parent's peak.
@@ -154,7 +251,15 @@ def main() -> None:
     parser.add_argument("--warm-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--scale", type=int)
     parser.add_argument("--isotropic", action="store_true")
+    parser.add_argument("--texts", type=int)
+    parser.add_argument("--texts-run", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.texts_run:
+        texts_run(args.texts_run)
+        return
+    if args.texts:
+        texts_scale(args.texts)
+        return
     if args.scale:
         scale(args.scale, args.isotropic)
         return

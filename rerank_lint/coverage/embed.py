@@ -46,6 +46,7 @@ def embed_queries(texts: Sequence[str], settings, *, model: str | None = None, d
     texts = list(texts)
     vectors = embedder.embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
     if stats is not None:
-        stats.update(looked_up=embedder.looked_up, encoded=embedder.encoded, model=embedder.spec.setting,
+        stats.update(looked_up=embedder.looked_up, encoded=embedder.encoded, encode_seconds=embedder.encode_seconds,
+                     model=embedder.spec.setting,
                      model_identity=embedder.spec.identity, model_folder=str(embedder.spec.folder))
     return vectors

@@ -107,17 +107,27 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 30) -> np.ndarray:
+def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 30,
+                  start: np.ndarray | None = None) -> np.ndarray:
     """L2-regularised logistic regression by Newton's method (d + 1 <= a few hundred: the
-    Hessian is small), bias unpenalised. The penalty keeps separable sets from diverging."""
+    Hessian is small), bias unpenalised. The penalty keeps separable sets from diverging.
+    `start`: the weights to begin from (the folds of one test start from the previous fold's
+    optimum, two or three steps away instead of four to ten).
+
+    The Hessian is the one costly product (n x d^2); it is formed in float32 as S^T S with
+    S = X sqrt(p (1 - p)), which BLAS computes as a symmetric rank-k update (half the work of a
+    general product). An approximate Hessian only changes the path of the steps, not where they
+    stop: the gradient and the weights stay float64."""
     xa = np.hstack([x, np.ones((len(x), 1), dtype=x.dtype)]).astype(np.float64)
-    w = np.zeros(xa.shape[1])
+    w = np.zeros(xa.shape[1]) if start is None else start.copy()
     penalty = np.full(xa.shape[1], l2)
     penalty[-1] = 0.0
+    x32 = xa.astype(np.float32)
     for _ in range(iterations):
         p = _sigmoid(xa @ w)
         grad = xa.T @ (p - y) + penalty * w
-        hess = (xa.T * (p * (1 - p))) @ xa + np.diag(penalty + 1e-9)
+        scaled = x32 * np.sqrt(p * (1 - p)).astype(np.float32)[:, None]
+        hess = (scaled.T @ scaled).astype(np.float64) + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-6:
@@ -181,11 +191,12 @@ def classifier_two_sample(real: np.ndarray, train: np.ndarray, *, max_per_set: i
     y = np.concatenate([np.zeros(m), np.ones(m)])
     fold_of = np.concatenate([rng.permutation(m) % folds, rng.permutation(m) % folds])
     scores = np.empty(2 * m)
+    w = None
     for f in range(folds):
         fit, held = fold_of != f, fold_of == f
         mean = x[fit].mean(axis=0)
         std = x[fit].std(axis=0) + 1e-6
-        w = _fit_logistic((x[fit] - mean) / std, y[fit], l2)
+        w = _fit_logistic((x[fit] - mean) / std, y[fit], l2, start=w)
         scores[held] = ((x[held] - mean) / std) @ w[:-1] + w[-1]
     auc, var = auc_delong(scores[y == 1], scores[y == 0])
     half = 1.959964 * math.sqrt(max(var, 0.0)) if not math.isnan(var) else float("nan")

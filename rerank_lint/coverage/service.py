@@ -33,6 +33,8 @@ def compare(train_texts: list[str], log: QueryLog, settings, *, train_source: st
             progress: bool = False):
     """(CoverageResult, stats) for distinct training texts against a log. Raises ConfigError
     (no model), ImportError (no semantic extra), QueryLogError (nothing to compare)."""
+    import time
+
     from .cache import cached_compare, log_vectors
     from .embed import embed_queries
 
@@ -40,12 +42,16 @@ def compare(train_texts: list[str], log: QueryLog, settings, *, train_source: st
         raise QueryLogError(f"{train_source}: no training query to compare")
     say = (lambda m: print(f"rerank-lint: {m}", file=sys.stderr, flush=True)) if progress else (lambda m: None)
     stats: dict = {}
+    clock = time.perf_counter()
     say(f"embedding {len(train_texts)} training queries (cached ones are read, not embedded)")
     train_vectors = embed_queries(train_texts, settings, stats=stats)
     model = stats["model_identity"]
+    train_seconds = time.perf_counter() - clock
+    clock = time.perf_counter()
     say(f"embedding {len(log.texts)} distinct log queries")
     real_stats: dict = {}
     real_vectors = log_vectors(log.path, model, lambda: embed_queries(log.texts, settings, stats=real_stats))
+    log_seconds = time.perf_counter() - clock
     options = {}
     if settings.coverage_similarity is not None:
         options["similarity_threshold"] = settings.coverage_similarity
@@ -54,7 +60,9 @@ def compare(train_texts: list[str], log: QueryLog, settings, *, train_source: st
     result, warm = cached_compare(log.texts, real_vectors, train_texts, train_vectors, settings=settings,
                                   real_counts=log.counts, model=stats.get("model"), real_source=log.path,
                                   train_source=train_source, **options)
-    stats.update(warm=warm, encoded=stats.get("encoded", 0) + real_stats.get("encoded", 0))
+    stats.update(warm=warm, encoded=stats.get("encoded", 0) + real_stats.get("encoded", 0),
+                 timings={"embed_training": round(train_seconds, 2), "embed_log": round(log_seconds, 2),
+                          "embed_encode": round(stats.get("encode_seconds", 0.0) + real_stats.get("encode_seconds", 0.0), 2)})
     return result, stats
 
 

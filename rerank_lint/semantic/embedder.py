@@ -11,6 +11,7 @@ import hashlib
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -180,6 +181,7 @@ class Embedder:
         self.cache = EmbeddingCache(cache_dir_for(settings))
         self.looked_up = 0  # texts asked for
         self.encoded = 0  # of those, texts the model had to embed (the rest came from the cache)
+        self.encode_seconds = 0.0  # loading the model and encoding the misses
 
     def embed(self, texts: list[str]) -> "np.ndarray":
         import numpy as np
@@ -194,7 +196,9 @@ class Embedder:
         missing = [i for i, k in enumerate(keys) if k not in found]
         fresh: dict[int, np.ndarray] = {}
         if missing:
+            clock = time.perf_counter()
             fresh = self._encode([texts[i] for i in missing], missing, keys)
+            self.encode_seconds += time.perf_counter() - clock
             dim = next(iter(fresh.values())).shape[0]
         out = np.empty((len(texts), dim or 0), dtype=np.float32)
         for i, key in enumerate(keys):
