@@ -13,6 +13,11 @@ whole process tree (the larger of the two is shown). The floor and the check run
 round after round, on the same file; the table shows medians. Each row also prints the number of
 diagnostics and a hash of the JSON output: a faster design must leave both unchanged.
 
+Each row is measured with every `--jobs` value (default 1 and 2), in the same rounds beside the
+same floor: `check --jobs N` splits a file of 16 MB or more into byte ranges checked by worker
+processes (rerank_lint/lint/parallel.py); the hash shows that the output does not change, and
+`speed-up` is the wall time with jobs=1 over this one. The peak is the whole process tree's.
+
 Rows (`--sizes`, comma-separated; default all):
   30k        30k Cohere records (~24 MB), mixed short/long passages, a few % with problems
   bge30k     30k FlagEmbedding records shaped like bge_eedi_mined_hn (~39 MB)
@@ -32,6 +37,7 @@ as a multiple of the line's or record's size.
     python bench/bench_check.py --quick             # each row at a tenth of its size, 1 round
     python bench/bench_check.py --sizes 30k,line10mb --rounds 3
     python bench/bench_check.py --sizes 661k --rounds 1
+    python bench/bench_check.py --sizes 100k --jobs 1,2,3  # more worker counts side by side
     python bench/bench_check.py --tree /tmp/other   # the CLI of another source tree (PYTHONPATH)
     python bench/bench_check.py --keep-outputs out/ # keep each row's JSON output, to diff designs
 
@@ -255,9 +261,9 @@ class Row:
     size: int = 0
     floors: list[Run] = field(default_factory=list)
     floors_tok: list[Run] = field(default_factory=list)
-    checks: list[Run] = field(default_factory=list)
+    checks: dict[str, list[Run]] = field(default_factory=dict)  # by --jobs
     diagnostics: int = 0
-    digest: str = ""
+    digests: dict[str, str] = field(default_factory=dict)  # by --jobs: the same for every value
     codes: Counter = field(default_factory=Counter)
 
 
@@ -307,7 +313,8 @@ def main() -> int:
     parser.add_argument("--format", default="json", choices=("json", "concise"),
                         help="output format of the check (json: counts and hash of the full JSON document; concise: "
                              "streamed text, so that the formatter's own memory stays out of the peak)")
-    parser.add_argument("--check-args", default="", help="extra arguments for `check` (e.g. '--jobs 2')")
+    parser.add_argument("--check-args", default="", help="extra arguments for `check` (e.g. '--trainer cohere')")
+    parser.add_argument("--jobs", default="1,2", help="comma-separated --jobs values, each measured in every round (default 1,2; 'default': no flag)")
     args = parser.parse_args()
     rounds = args.rounds if args.rounds is not None else (1 if args.quick else 5)
     big_rounds = args.big_rounds if args.big_rounds is not None else rounds
@@ -321,6 +328,7 @@ def main() -> int:
     env.pop("PYTHONHASHSEED", None)
     py = args.python
     extra = args.check_args.split()
+    jobs_values = [j.strip() for j in args.jobs.split(",") if j.strip()]
     if args.keep_outputs:
         args.keep_outputs.mkdir(parents=True, exist_ok=True)
 
@@ -329,8 +337,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="bench_check_") as tmp:
         tmp = Path(tmp)
 
-        def check_argv(name: str) -> list[str]:
-            return [py, "-m", "rerank_lint", "check", name, "--exit-zero", "--format", args.format, *extra]
+        def check_argv(name: str, jobs: str = "1") -> list[str]:
+            # "default": no flag (the tool's own default; also a tree from before --jobs)
+            flag = [] if jobs == "default" else ["--jobs", jobs]
+            return [py, "-m", "rerank_lint", "check", name, "--exit-zero", "--format", args.format, *flag, *extra]
 
         baseline = None
         if any(table[w].memory for w in wanted):
@@ -349,38 +359,31 @@ def main() -> int:
             row.size = row.make(path)
             print(f"[{key}] generated {row.records:,} records, {row.size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s", flush=True)
             n = big_rounds if row.big else rounds
-            output = tmp / f"{key}.out.json"
             for r in range(n):
                 if row.floor:
                     row.floors.append(measure([py, "-c", FLOOR, name], tmp, None, env, sample=False))
                     if not args.no_tok:
                         row.floors_tok.append(measure([py, "-c", FLOOR_TOK, name], tmp, None, env, sample=False))
-                run = measure(check_argv(name), tmp, output, env)
-                row.checks.append(run)
-                print(f"[{key}] round {r + 1}/{n}: check {run.wall:.2f} s, peak {run.peak / 1e6:.0f} MB"
-                      + (f"; floor {row.floors[-1].wall:.2f} s" if row.floors else "")
-                      + (f", floor+tok {row.floors_tok[-1].wall:.2f} s" if row.floors_tok else ""), flush=True)
-                if run.rc != 0:
-                    print(f"[{key}] check exited with {run.rc}", file=sys.stderr)
-                    return 2
-            digest = hashlib.sha256()
-            with open(output, "rb") as f:  # streamed: the output of a big row is hundreds of MB
-                for line in f:
-                    digest.update(line)
-                    if args.format == "json":
-                        if line.startswith(b'    "code": "'):
-                            row.codes[line[13:-3].decode()] += 1
-                    else:
-                        match = CONCISE.match(line)
-                        if match:
-                            row.codes[match.group(1).decode()] += 1
-            row.digest = digest.hexdigest()[:16]
-            if args.format == "json" and not row.codes and output.stat().st_size > 2:  # another layout of the JSON output
-                row.codes = Counter(d["code"] for d in orjson.loads(output.read_bytes()))
+                for jobs in jobs_values:
+                    output = tmp / f"{key}.jobs{jobs}.out.json"
+                    run = measure(check_argv(name, jobs), tmp, output, env)
+                    row.checks.setdefault(jobs, []).append(run)
+                    print(f"[{key}] round {r + 1}/{n}: check --jobs {jobs} {run.wall:.2f} s, peak {run.peak / 1e6:.0f} MB"
+                          + (f"; floor {row.floors[-1].wall:.2f} s" if row.floors else "")
+                          + (f", floor+tok {row.floors_tok[-1].wall:.2f} s" if row.floors_tok else ""), flush=True)
+                    if run.rc != 0:
+                        print(f"[{key}] check exited with {run.rc}", file=sys.stderr)
+                        return 2
+            for jobs in jobs_values:
+                output = tmp / f"{key}.jobs{jobs}.out.json"
+                codes = Counter()
+                row.digests[jobs] = digest_of(output, args.format, codes)
+                if not row.codes:
+                    row.codes = codes
+                if args.keep_outputs:
+                    shutil.copy(output, args.keep_outputs / f"{key}.jobs{jobs}.json")
+                output.unlink()
             row.diagnostics = sum(row.codes.values())
-            if args.keep_outputs:
-                shutil.copy(output, args.keep_outputs / f"{key}.json")
-            output.unlink()
             path.unlink()
             done.append(row)
 
@@ -390,6 +393,24 @@ def main() -> int:
     return 0
 
 
+def digest_of(output: Path, output_format: str, codes: Counter) -> str:
+    """The output's sha256 (first 16 hex digits), counting its diagnostics by code into `codes`."""
+    digest = hashlib.sha256()
+    with open(output, "rb") as f:  # streamed: the output of a big row is hundreds of MB
+        for line in f:
+            digest.update(line)
+            if output_format == "json":
+                if line.startswith(b'    "code": "'):
+                    codes[line[13:-3].decode()] += 1
+            else:
+                match = CONCISE.match(line)
+                if match:
+                    codes[match.group(1).decode()] += 1
+    if output_format == "json" and not codes and output.stat().st_size > 2:  # another layout of the JSON output
+        codes.update(d["code"] for d in orjson.loads(output.read_bytes()))
+    return digest.hexdigest()[:16]
+
+
 def med(runs: list[Run], attr: str) -> float:
     return statistics.median(getattr(r, attr) for r in runs)
 
@@ -397,31 +418,38 @@ def med(runs: list[Run], attr: str) -> float:
 def print_table(done: list[Row], baseline: int | None, rounds: int, big_rounds: int) -> None:
     print(f"medians of {rounds} round(s) ({big_rounds} for the big rows); wall seconds (ratio: check / floor), CPU seconds "
           f"(user + system; CPU ratio: check / floor, steadier on a shared machine), peak RSS of the whole process")
-    head = (f"| {'what':<40} | {'MB':>7} | {'floor s':>7} | {'floor+tok s':>11} | {'check s':>8} | {'ratio':>6} | {'ratio tok':>9} | "
-            f"{'check CPU s':>11} | {'CPU ratio':>9} | {'peak MB':>7} | {'floor MB':>8} | {'diagnostics':>11} | output sha256 |")
+    head = (f"| {'what':<40} | {'jobs':>4} | {'MB':>7} | {'floor s':>7} | {'floor+tok s':>11} | {'check s':>8} | {'ratio':>6} | "
+            f"{'ratio tok':>9} | {'speed-up':>8} | {'check CPU s':>11} | {'CPU ratio':>9} | {'peak MB':>7} | {'floor MB':>8} | "
+            f"{'diagnostics':>11} | output sha256 |")
     print(head)
     print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
     for row in done:
-        check = med(row.checks, "wall")
         floor = med(row.floors, "wall") if row.floors else None
         tok = med(row.floors_tok, "wall") if row.floors_tok else None
         floor_mb = f"{med(row.floors, 'peak') / 1e6:.0f}" if row.floors else ""
-        cpu_ratio = f"{med(row.checks, 'cpu') / med(row.floors, 'cpu'):.1f}x" if row.floors else ""
-        print(f"| {row.label:<40} | {row.size / 1e6:7.1f} | {fmt(floor, 7)} | {fmt(tok, 11)} | {check:8.2f} | "
-              f"{(f'{check / floor:5.1f}x' if floor else ''):>6} | {(f'{check / tok:8.1f}x' if tok else ''):>9} | "
-              f"{med(row.checks, 'cpu'):11.2f} | {cpu_ratio:>9} | {med(row.checks, 'peak') / 1e6:7.0f} | "
-              f"{floor_mb:>8} | "
-              f"{row.diagnostics:11,} | {row.digest} |")
+        first = next(iter(row.checks))
+        for jobs, checks in row.checks.items():
+            check = med(checks, "wall")
+            speedup = f"{med(row.checks[first], 'wall') / check:7.2f}x"
+            cpu_ratio = f"{med(checks, 'cpu') / med(row.floors, 'cpu'):.1f}x" if row.floors else ""
+            print(f"| {row.label:<40} | {jobs:>4} | {row.size / 1e6:7.1f} | {fmt(floor, 7)} | {fmt(tok, 11)} | {check:8.2f} | "
+                  f"{(f'{check / floor:5.1f}x' if floor else ''):>6} | {(f'{check / tok:8.1f}x' if tok else ''):>9} | "
+                  f"{speedup:>8} | {med(checks, 'cpu'):11.2f} | {cpu_ratio:>9} | {med(checks, 'peak') / 1e6:7.0f} | "
+                  f"{floor_mb:>8} | {row.diagnostics:11,} | {row.digests[jobs]} |")
+        if len(set(row.digests.values())) > 1:
+            print(f"| {row.key}: THE OUTPUT DIFFERS BETWEEN JOBS VALUES: {row.digests}")
     memory_rows = [r for r in done if r.memory]
     if memory_rows and baseline:
         print(f"\nmemory rows: peak minus the baseline process ({baseline / 1e6:.0f} MB), as a multiple of the size (goal <= 5x)")
         for row in memory_rows:
-            extra = med(row.checks, "peak") - baseline
-            print(f"  {row.label:<40} {row.size / 1e6:6.1f} MB: peak {med(row.checks, 'peak') / 1e6:6.0f} MB, "
-                  f"+{extra / 1e6:.0f} MB = {extra / row.size:.1f}x the size")
+            for jobs, checks in row.checks.items():
+                extra = med(checks, "peak") - baseline
+                print(f"  {row.label:<40} jobs={jobs} {row.size / 1e6:6.1f} MB: peak {med(checks, 'peak') / 1e6:6.0f} MB, "
+                      f"+{extra / 1e6:.0f} MB = {extra / row.size:.1f}x the size")
     per_record = [r for r in done if r.key == "tiny1m"]
     for row in per_record:
-        print(f"\n{row.label}: {med(row.checks, 'peak') / row.records:.0f} bytes of peak RSS per record")
+        for jobs, checks in row.checks.items():
+            print(f"\n{row.label} jobs={jobs}: {med(checks, 'peak') / row.records:.0f} bytes of peak RSS per record")
     print("\ndiagnostics per row:")
     for row in done:
         print(f"  {row.key:<10} " + " ".join(f"{code}:{n}" for code, n in sorted(row.codes.items())))
