@@ -137,6 +137,9 @@ class RerankServer(LanguageServer):
     async def begin_progress(self, title: str) -> str | None:
         return await self._progress.begin(self, title)
 
+    def report_progress(self, token: str, done: int, total: int) -> None:
+        self._progress.report(self, token, done, total)
+
     def end_progress(self, token: str) -> None:
         self._progress.end(self, token)
 

@@ -121,6 +121,14 @@ class Progress:
         return token
 
     @staticmethod
+    def report(ls: Server, token: str, done: int, total: int) -> None:
+        try:
+            ls.work_done_progress.report(token, types.WorkDoneProgressReport(
+                message=f"{done:,} of {total:,} lines", percentage=done * 100 // max(total, 1)))
+        except Exception:  # noqa: BLE001 - progress is a courtesy
+            pass
+
+    @staticmethod
     def end(ls: Server, token: str) -> None:
         try:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))

@@ -48,6 +48,7 @@ class DocumentState:
         self.settings = settings
         self.baseline = baseline
         self.uri_of = uri_of
+        self.opened_version = doc.version  # the first check of this text is published in parts
         self.pending: list[Splice] = []  # loop: edits not yet linted
         self.closed = False
         self.linted_version: int | None = None
@@ -60,6 +61,9 @@ class DocumentState:
         self._fragments: dict[int, tuple[int, list]] = {}  # state serial -> (index, fragments)
         self._conclusion_fragments: dict[int, tuple[Diagnostic, object]] = {}  # id -> (diagnostic, fragment)
         self.conclusions: list[Diagnostic] = []
+        # While a first check is done in parts: the checked lines with diagnostics and the
+        # group conflicts on them (IncrementalLinter.prefix_diagnostics), published instead.
+        self.prefix: tuple[list[LineState], list[Diagnostic]] | None = None
         self.task = None
         self.semantic_task = None
         self.semantic_session = None  # kept across versions by the semantic worker
@@ -92,8 +96,11 @@ class DocumentState:
 
     # --- linting (worker thread) ----------------------------------------------------------------
 
-    def lint(self, splices: list[Splice], lines: list[str]) -> None:
-        """Apply the edits made since the last run and check the lines they touched."""
+    def lint(self, splices: list[Splice], lines: list[str], limit: int | None = None) -> bool:
+        """Apply the edits made since the last run and check the lines they touched. With a
+        `limit` (a first check shown in parts), at most that many lines, from the top. Returns
+        whether every line is checked; until then only the lines above the first one not
+        checked yet are published (their diagnostics are final), without file-level conclusions."""
         doc = self.doc
         count = len(lines) - (1 if lines[-1] == "" else 0)
         if FULL_RELINT:
@@ -106,12 +113,22 @@ class DocumentState:
         else:
             for s in splices:
                 self.inc.splice(s.start, s.stop, s.count)
-        self.inc.refresh(lambda i: doc.engine_line(i, lines))
+        self.inc.refresh(lambda i: doc.engine_line(i, lines), limit)
+        if not self.inc.complete:
+            self.prefix = self.inc.prefix_diagnostics()
+            return False
+        self.prefix = None
         self.conclusions = self.inc.conclusions()
+        return True
+
+    @property
+    def checked_lines(self) -> tuple[int, int]:
+        """(lines checked from the top, lines) of the current check."""
+        return self.inc.frontier(), len(self.inc.states)
 
     def diagnostics(self) -> list[Diagnostic]:
         """Everything found, at current line numbers (for fixes and summaries, not for publishing)."""
-        items = [shift(d, s.delta) for s in self.inc.line_diagnostics() for d in s.diagnostics]
+        items = [shift(d, s.delta) for s in self.inc.noted() for d in s.diagnostics]
         return items + self.conclusions + self._current_semantic()
 
     def _current_semantic(self) -> list[Diagnostic]:
@@ -152,9 +169,8 @@ class DocumentState:
         out: list = []
         # The CLI's baseline filter, one pass per publish, in the same order.
         matcher = self.baseline.matcher(self.baseline_path) if self.baseline else None
-        for state in self.inc.line_diagnostics():
-            if not state.diagnostics:
-                continue
+        states, conclusions = self.prefix if self.prefix is not None else (self.inc.noted(), None)
+        for state in states:
             alive.add(state.serial)
             cached = fragments.get(state.serial)
             if cached is None or cached[0] != state.index:
@@ -171,7 +187,9 @@ class DocumentState:
         # linter caches each group's findings; semantic results change once per pass): their
         # fragments are reused too, which matters on files with thousands of duplicates.
         previous, self._conclusion_fragments = self._conclusion_fragments, {}
-        for d in self.conclusions + self._current_semantic():
+        if conclusions is None:
+            conclusions = self.conclusions + self._current_semantic()
+        for d in conclusions:
             kept = previous.get(id(d))
             piece = kept[1] if kept is not None and kept[0] is d else fragment(d, doc, 0, uri_of, self.settings.docs_url)
             self._conclusion_fragments[id(d)] = (d, piece)
