@@ -108,7 +108,9 @@ def plan_rounds(pairs: list[dict]) -> list[list[dict]]:
 
 
 def plant_pairs(source: Path, pairs: list[dict], target: Path) -> dict[int, tuple[int, int]]:
-    """Writes the copy; returns {item id: (row of a, row of b)} (1-based rows)."""
+    """Writes the copy; returns {item id: (row of a, row of b)} (1-based rows). The query a
+    real line already had may repeat on other lines of the copy: `pair_flags` links queries by
+    text, not by row."""
     lines = source.read_text(encoding="utf-8").splitlines()
     removed = set()
     for pair in pairs:
@@ -128,16 +130,28 @@ def plant_pairs(source: Path, pairs: list[dict], target: Path) -> dict[int, tupl
     return rows
 
 
-def pair_flags(diagnostics: list[dict], rows: dict[int, tuple[int, int]]) -> dict[int, set[str]]:
-    """{item id: severities of RL601 diagnostics that link the two queries of the pair}."""
+def query_texts(path: Path) -> dict[int, str]:
+    """{row: query text} of a file (1-based rows)."""
+    texts = {}
+    with open(path, encoding="utf-8") as fh:
+        for row, line in enumerate(fh, 1):
+            if line.strip():
+                texts[row] = json.loads(line).get("query")
+    return texts
+
+
+def pair_flags(diagnostics: list[dict], rows: dict[int, tuple[int, int]], texts: dict[int, str]) -> dict[int, set[str]]:
+    """{item id: severities of RL601 diagnostics that link the two queries of the pair}. RL601
+    reports a query once, on the first line that holds it (exact repeats are one query), and
+    names its paraphrases as related places: a link is between query texts."""
     links = collections.defaultdict(set)
     for d in diagnostics:
         if d["code"] != "RL601":
             continue
-        row = d["location"]["row"]
+        query = texts[d["location"]["row"]]
         for related in d.get("related") or []:
-            links[frozenset((row, related["location"]["row"]))].add(d["severity"])
-    return {item: links.get(frozenset(pair), set()) for item, pair in rows.items()}
+            links[frozenset((query, texts[related["location"]["row"]]))].add(d["severity"])
+    return {item: links.get(frozenset((texts[a], texts[b])), set()) for item, (a, b) in rows.items()}
 
 
 # --- planted negatives (RL602, RL603) -----------------------------------------------------
@@ -206,7 +220,7 @@ def report_rule(title: str, items: list[dict], positive: str, flags: dict[int, s
             print(f"  {split:5} {level:8} {fmt(p):>9} {fmt(r):>7}  {tp:3} {fp:3} {fn:3} {len(chosen):3}")
 
 
-def show_misses(items: list[dict], positive: str, flags: dict[int, set[str]], limit: int = 6) -> None:
+def show_misses(items: list[dict], positive: str, flags: dict[int, set[str]], limit: int = 40) -> None:
     wrong = [i for i in items if (i["label"] == positive) != flagged_at(flags.get(i["id"], set()), "warning")]
     for item in wrong[:limit]:
         kind = "missed" if item["label"] == positive else "false alarm"
@@ -252,7 +266,7 @@ def main() -> None:
             for n, members in enumerate(plan_rounds([p for p in pairs if p["source_file"] == name])):
                 target = Path(tmp) / f"pairs{n}_{name}"
                 rows = plant_pairs(REAL / name, members, target)
-                for item, severities in pair_flags(run_cli(target, extra), rows).items():
+                for item, severities in pair_flags(run_cli(target, extra), rows, query_texts(target)).items():
                     pair_result[item] = severities
         for name in sorted({i["source_file"] for i in negatives}):
             target = Path(tmp) / f"negatives_{name}"

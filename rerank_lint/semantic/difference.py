@@ -271,20 +271,33 @@ def template_of(pairs: Iterable[tuple[str, str]], min_pairs: int = 20, min_share
     return Template(template.strip(), slot, examined, different, slot_pairs)
 
 
+# Where a sentence (or a line, or a labelled field such as "Question:") ends.
+_BOUNDARY = re.compile(r"[.?!:;](?=\s)|\n")
+
+
 def frame(a: str, b: str, min_share: float = 0.5) -> tuple[str, str] | None:
-    """The parts of `a` and `b` between their common leading and trailing words, when those
-    shared words are at least `min_share` of the shorter text: a template around a slot
-    ("A user asked: Question: {…} This is about the product: …"). The cosine of the whole texts
-    then mostly measures the template; the parts say whether the slots mean the same. None when
-    the texts share no such frame."""
-    words_a, words_b = a.split(), b.split()
-    shortest = min(len(words_a), len(words_b))
+    """The sentences of `a` and `b` that hold their difference, when the text the two share at
+    the start and at the end is at least `min_share` of the shorter one: a template around a
+    slot ("A user asked: Question: {…} This is about the following product: …"). The cosine of
+    the whole texts then mostly measures the template; the cosine of these sentences says
+    whether the slots mean the same. Whole sentences, not the differing words alone: "How
+    durable is this stud finder?" / "How long will this stud finder last?" are two questions
+    the model can compare, "durable is" / "long will last" are not. None when the texts share
+    no such frame, or when the difference spans them whole."""
+    shortest = min(len(a), len(b))
     head = 0
-    while head < shortest and words_a[head] == words_b[head]:
+    while head < shortest and a[head] == b[head]:
         head += 1
     tail = 0
-    while tail < shortest - head and words_a[-1 - tail] == words_b[-1 - tail]:
+    while tail < shortest - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
     if not shortest or head + tail < min_share * shortest:
         return None
-    return " ".join(words_a[head:len(words_a) - tail]), " ".join(words_b[head:len(words_b) - tail])
+    start = max((m.end() for m in _BOUNDARY.finditer(a, 0, head)), default=0)
+
+    def end(text: str) -> int:
+        found = _BOUNDARY.search(text, len(text) - tail)
+        return found.end() if found else len(text)
+
+    parts = a[start:end(a)].strip(), b[start:end(b)].strip()
+    return None if parts == (a.strip(), b.strip()) else parts

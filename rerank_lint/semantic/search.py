@@ -119,15 +119,6 @@ def group_best(groups: np.ndarray, scores: np.ndarray, size: int, lowest: bool =
     return position, value
 
 
-def best_partner(n: int, firsts: np.ndarray, seconds: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each item, its most similar partner among the pairs (-1 when it has none)."""
-    ends = np.concatenate([firsts, seconds])
-    others = np.concatenate([seconds, firsts])
-    position, best = group_best(ends, np.concatenate([scores, scores]), n)
-    partner = np.where(position >= 0, others[np.maximum(position, 0)] if len(others) else -1, -1)
-    return partner, best
-
-
 def row_dot(vectors: np.ndarray, left: np.ndarray, right: np.ndarray, chunk: int = 1 << 15) -> np.ndarray:
     """Cosine similarity of vectors[left[k]] and vectors[right[k]] for each k, in chunks so the
     gathered rows stay small."""

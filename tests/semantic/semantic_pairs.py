@@ -41,3 +41,10 @@ SAME_TOPIC = [
     ("What is 15% of 80?", "What is 25% of 80?"),
     ("Solve 2x + 3 = 7", "Solve 2x + 5 = 7"),
 ]
+
+
+# Real cohere_synthetic_finetune pair: one template, two different questions (cosine 0.94, the
+# differing sentences 0.64): RL601 may only guess (info).
+DRILL = ("A user asked the following question:\nQuestion: Is this drill good for working in {}?\nThis is about the "
+         "following product:\nProduct Title: Cordless Drill\nProduct Description: This compact 12V cordless drill is "
+         "ideal for tight spaces and light-duty tasks. It features an LED light for better visibility in dark areas.\n")

@@ -5,7 +5,7 @@ import pytest
 pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed: pip install -e '.[semantic]'")
 
 from helpers import cohere, lint, only, run_cli  # noqa: E402
-from semantic_pairs import PARAPHRASES, SAME_TOPIC  # noqa: E402
+from semantic_pairs import DRILL, PARAPHRASES, SAME_TOPIC  # noqa: E402
 
 from rerank_lint.diagnostics.diagnostic import Severity  # noqa: E402
 from rerank_lint.settings import Settings  # noqa: E402
@@ -54,10 +54,10 @@ def test_a_strong_paraphrase_is_a_warning_and_a_weak_one_info():
     found = only(semantic_lint(queries_file([strong[0], *FILLER, strong[1]])), "RL601")
     assert [(d.range.start.line, d.severity) for d in found] == [(0, Severity.WARNING), (5, Severity.WARNING)]
     assert "a guess" not in found[0].message
-    weak = PARAPHRASES[1]  # capital of France: a shared frame, the differing parts score low
+    weak = DRILL.format("dark areas"), DRILL.format("tight spaces")  # a shared template, the questions differ
     found = only(semantic_lint(queries_file([weak[0], *FILLER, weak[1]])), "RL601")
     assert [(d.range.start.line, d.severity) for d in found] == [(0, Severity.INFO), (5, Severity.INFO)]
-    assert "the parts that differ score" in found[0].message and "cosine 0.9" in found[0].message
+    assert "the sentences that differ score 0.6" in found[0].message and "cosine 0.9" in found[0].message
 
 
 def test_most_constructed_paraphrases_are_flagged():
@@ -74,6 +74,10 @@ def test_a_group_of_near_duplicates_is_reported_once_per_member():
     # The exact repeat (group[2] is group[0] without "?") is RL402's and one member with it.
     assert sorted(d.range.start.line for d in found) == [0, 5, 7]
     assert all("3 queries" in d.message for d in found)
+    # Each names every paraphrase it has, the closest first: the user sees the group to merge.
+    assert all(len(d.related) == 2 and "1 more in the related places" in d.message for d in found)
+    assert found[0].related[0].message.startswith("the most similar query (cosine")
+    assert found[0].related[1].message.startswith("also the same question (cosine")
 
 
 def test_a_negative_that_copies_the_positive_is_a_false_negative():

@@ -39,14 +39,10 @@ def test_top_k_bounds_the_pairs_of_a_crowded_row():
     assert len(set(search.clusters(50, i, j).tolist())) == 1
 
 
-def test_clusters_and_best_partner():
+def test_clusters():
     first, second = np.array([0, 1, 5]), np.array([1, 2, 6])
-    scores = np.array([0.95, 0.99, 0.93], dtype=np.float32)
     labels = search.clusters(8, first, second)
     assert labels[0] == labels[1] == labels[2] and labels[5] == labels[6] and len(set(labels.tolist())) == 5
-    partner, best = search.best_partner(8, first, second, scores)
-    assert partner.tolist() == [1, 2, 1, -1, -1, 6, 5, -1]
-    assert best[1] == pytest.approx(0.99)
 
 
 def test_best_matches():

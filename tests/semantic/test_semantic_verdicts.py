@@ -7,21 +7,27 @@ import json
 import pytest
 
 from helpers import cohere, lint, only, run_cli
+from semantic_pairs import DRILL
 
 from rerank_lint.diagnostics.diagnostic import Severity
 from rerank_lint.semantic.difference import frame
 
 
-def test_frame_is_the_part_between_the_shared_words():
+def test_frame_is_the_sentences_that_hold_the_difference():
     a = "A user asked: How comfortable is the belt? This is about the product: a tool belt."
     b = "A user asked: Is the belt comfortable? This is about the product: a tool belt."
     assert frame(a, b) == ("How comfortable is the belt?", "Is the belt comfortable?")
-    # Words added around the frame leave an empty part on one side.
-    assert frame("reset my password", "reset my password now") == ("", "now")
-    # No frame: the shared words are less than half of the shorter text.
-    assert frame("How do I reset my password?", "What are the steps to reset my password?") == ("How do I", "What are the steps to")
+    # Whole sentences, not the differing words: the model can compare two questions.
+    a = "A user asked: How durable is this stud finder? Product: a stud finder."
+    b = "A user asked: How long will this stud finder last? Product: a stud finder."
+    assert frame(a, b) == ("How durable is this stud finder?", "How long will this stud finder last?")
+    lines = "Question:\n{}\nProduct Title: Drill\n"
+    assert frame(lines.format("good in the dark?"), lines.format("good in tight spaces?")) == ("good in the dark?", "good in tight spaces?")
+    # A sentence added to a shared one.
+    assert frame("Reset my password. Thanks.", "Reset my password. Please help. Thanks.") == ("Thanks.", "Please help. Thanks.")
+    # No frame: too little shared, or the difference spans the whole texts.
     assert frame("Who wrote Pride and Prejudice?", "When was the novel first published?") is None
-    assert frame("alpha beta gamma delta", "alpha zeta eta theta", min_share=0.25) == ("beta gamma delta", "zeta eta theta")
+    assert frame("What is the capital of France?", "Which city is the capital of France?") is None
     assert frame("", "anything") is None
 
 
@@ -44,7 +50,7 @@ def queries_file(queries):
 
 def test_a_severity_override_applies_to_strong_findings_only():
     strong = ["How many calories are in a banana?", "How many calories does a banana contain?"]
-    weak = ["What is the capital of France?", "Which city is the capital of France?"]
+    weak = [DRILL.format("dark areas"), DRILL.format("tight spaces")]
     data = queries_file([strong[0], weak[0], *FILLER, strong[1], weak[1]])
     default = {d.range.start.line: d.severity for d in only(lint(data, semantic=True, select=["RL601"]), "RL601")}
     assert default == {0: Severity.WARNING, 6: Severity.WARNING, 1: Severity.INFO, 7: Severity.INFO}

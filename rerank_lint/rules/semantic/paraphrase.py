@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 
 from rerank_lint.diagnostics.diagnostic import Severity
 
@@ -12,6 +13,16 @@ from rerank_lint.rules.semantic.base import SemanticRule, preview
 # the whole texts then measures the frame. Below this cosine of the differing parts the verdict
 # is a guess (info). Chosen on the dev split and the real cohere file (docs/semantic.md).
 SLOT_SIMILARITY = 0.84
+MAX_RELATED = 5  # paraphrases named per diagnostic: the closest first
+
+
+class Link(NamedTuple):
+    """A query's paraphrase verdict on one other query."""
+
+    cosine: float
+    other: int  # the other query's group (RL402 groups)
+    strong: bool  # a warning's evidence: cosine >= paraphrase-threshold and the differing sentences alike
+    slot: float | None  # cosine of the sentences that differ, for a pair framed by a shared template
 
 
 class ParaphrasedQuery(SemanticRule):
@@ -56,7 +67,7 @@ class ParaphrasedQuery(SemanticRule):
 
         from rerank_lint.semantic.difference import template_of
         from rerank_lint.semantic.diversity import query_candidates
-        from rerank_lint.semantic.search import best_partner, clusters
+        from rerank_lint.semantic.search import clusters
 
         groups = self.index.query_groups()
         first, second, score, same, verdicts = query_candidates(self.index)
@@ -71,32 +82,47 @@ class ParaphrasedQuery(SemanticRule):
         keep = np.flatnonzero(same & (score >= self.settings.paraphrase_info_threshold))
         if len(keep) == 0:
             return
-        first, second, score = first[keep], second[keep], score[keep]
-        partner, best = best_partner(len(ids), first, second, score)
-        labels = clusters(len(ids), first, second)
+        first, second, score = first[keep].tolist(), second[keep].tolist(), score[keep].tolist()
+        labels = clusters(len(ids), np.array(first, dtype=np.int64), np.array(second, dtype=np.int64))
         members = np.bincount(labels, minlength=len(labels))
         strong_at = self.settings.paraphrase_threshold
-        found = [(g, int(partner[g])) for g in sorted(np.flatnonzero(partner >= 0).tolist(), key=lambda g: groups.line[g])]
-        slots = self._slot_similarities([(texts[ids[g]], texts[ids[o]]) for g, o in found if best[g] >= strong_at])
-        for group, other in found:
-            line, other_line = int(groups.line[group]), int(groups.line[other])
-            theirs = texts[ids[other]]
-            cosine = float(best[group])
-            if cosine < strong_at:
-                weak, why = True, f"; below {strong_at:.2f}: a guess, check it"
-            else:
-                similar = slots.get((texts[ids[group]], theirs))
-                weak = similar is not None and similar < SLOT_SIMILARITY
-                why = f"; a shared template, and the parts that differ score {similar:.2f}: a guess, check it" if weak else ""
+        pairs = [(texts[ids[a]], texts[ids[b]]) for a, b in zip(first, second)]
+        slots = self._slot_similarities([pair for pair, cosine in zip(pairs, score) if cosine >= strong_at])
+        links: dict[int, list[Link]] = {}
+        for a, b, cosine, pair in zip(first, second, score, pairs):
+            slot = slots.get(pair) if cosine >= strong_at else None
+            strong = cosine >= strong_at and (slot is None or slot >= SLOT_SIMILARITY)
+            links.setdefault(a, []).append(Link(cosine, b, strong, slot))
+            links.setdefault(b, []).append(Link(cosine, a, strong, slot))
+        key_of = self.index.query_key_of()
+        for group in sorted(links, key=lambda g: groups.line[g]):
+            line = int(groups.line[group])
             if not report.rebind(line):
                 continue
+            # A warning names the strong paraphrases only; a guess names them all.
+            ranked = sorted(links[group], key=lambda link: -link.cosine)
+            shown = [link for link in ranked if link.strong] or ranked
+            best = shown[0]
+            if best.strong:
+                why = ""
+            elif best.cosine < strong_at:
+                why = f"; below {strong_at:.2f}: a guess, check it"
+            else:
+                why = f"; a shared template, and the sentences that differ score {best.slot:.2f}: a guess, check it"
+            other_line = int(groups.line[best.other])
             size = int(members[labels[group]])
             crowd = f"; {size} queries in this group of paraphrases" if size > 2 else ""
-            key_of = self.index.query_key_of()
-            related = report.related_value(other_line, key_of[other_line], None, f"the most similar query (cosine {cosine:.2f})")
+            more = len(shown) - 1
+            also = f"; {more} more in the related places" if more and len(shown) <= MAX_RELATED else (
+                f"; {more} more, the {MAX_RELATED - 1} closest in the related places" if more else "")
+            related = [report.related_value(int(groups.line[link.other]), key_of[int(groups.line[link.other])], None,
+                                            f"{'the most similar query' if n == 0 else 'also the same question'} "
+                                            f"(cosine {link.cosine:.2f})")
+                       for n, link in enumerate(shown[:MAX_RELATED])]
             report.at_value(self, key_of[line], None,
-                            f"asks the same question as the query on {report.context.unit} {other_line + 1} in other words (cosine "
-                            f"{cosine:.2f}{why}): {preview(theirs)!r}{crowd}", related=[related], weak=weak)
+                            f"asks the same question as the query on {report.context.unit} {other_line + 1} in other words "
+                            f"(cosine {best.cosine:.2f}{why}): {preview(texts[ids[best.other]])!r}{also}{crowd}",
+                            related=related, weak=not best.strong)
 
     def _slot_similarities(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
         """{(a, b): cosine of the parts that differ} for the pairs framed by a shared template,
