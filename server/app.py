@@ -34,7 +34,7 @@ from pathlib import Path
 
 import orjson
 from lsprotocol import types
-from pygls.io_ import StdoutWriter, run_async
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 
 from rerank_lint import __version__
@@ -42,7 +42,7 @@ from rerank_lint.lint.baseline import Baseline
 from rerank_lint.settings import Settings
 
 from server import actions, diagnostics, hover, lint, sync, workspace
-from server.protocol import MAX_MESSAGE_BYTES, NAME, CappedReader, RerankProtocol
+from server.protocol import MAX_MESSAGE_BYTES, NAME, CappedReader, RerankProtocol, read_messages
 from server.semantic import SemanticRunner
 from server.state import DocumentState
 
@@ -148,13 +148,14 @@ class RerankServer(LanguageServer):
 
     def start_io(self, stdin=None, stdout=None):
         """pygls's `start_io`, reading through `CappedReader`: a message over the size cap is
-        answered with an error and skipped, and the server lives on."""
+        answered with an error and skipped, and the server lives on; messages are parsed with
+        orjson (`read_messages`)."""
         self._stop_event = threading.Event()
         reader = CappedReader(stdin or sys.stdin.buffer, self.thread_pool, self._oversized)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
-            asyncio.run(run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
-                                  logger=log, error_handler=self.report_server_error))
+            asyncio.run(read_messages(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+                                      logger=log, error_handler=self.report_server_error))
         except BrokenPipeError:
             log.error("the connection to the client is lost; shutting down")
         except (KeyboardInterrupt, SystemExit):

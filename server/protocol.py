@@ -1,16 +1,19 @@
 """pygls's protocol, adapted: the document sync is handled by the server itself (pygls's
 workspace re-splits the whole text on each edit; see `server/sync.py`), the diagnostics
 provider is advertised to pulling clients only, and messages are written with orjson, which
-can embed the ready-made JSON of diagnostics (`write`)."""
+can embed the ready-made JSON of diagnostics (`write`), and read with it (`read_messages`)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import threading
 from typing import Any, BinaryIO, Callable
 
 import orjson
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdinAsyncReader
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -127,3 +130,37 @@ class RerankProtocol(LanguageServerProtocol):
             log.exception("cannot serialize a message")
             return
         self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+async def read_messages(stop_event: threading.Event, reader: CappedReader, protocol: RerankProtocol,
+                        logger: logging.Logger, error_handler: Callable) -> None:
+    """pygls's `run_async` loop, parsing with orjson: the didOpen of a 20,000-record document is
+    14.5 MB, 77 ms to parse instead of the standard parser's 210 ms (and 1 s at 100,000
+    records), all of it before the first diagnostics. pygls structures every JSON object it
+    parses; only the message itself is one (`structure_message` leaves the others as they are),
+    so it is structured once here. What orjson refuses (integers over 64 bits, NaN) goes to the
+    standard parser, as pygls would read it."""
+    content_length = 0
+    while not stop_event.is_set():
+        header = await reader.readline()
+        if not header:
+            break
+        if not content_length:
+            match = _PYGLS_LENGTH.fullmatch(header)
+            if match:
+                content_length = int(match.group(1))
+        if content_length and not header.strip():
+            body = await reader.readexactly(content_length)
+            if not body:
+                break
+            try:
+                try:
+                    message = protocol.structure_message(orjson.loads(body))
+                except orjson.JSONDecodeError:
+                    message = json.loads(body, object_hook=protocol.structure_message)
+                protocol.handle_message(message)
+            except Exception as exc:  # noqa: BLE001 - as pygls: report, and read the next one
+                logger.exception("Unable to handle message")
+                error_handler(exc, JsonRpcException)
+            finally:
+                content_length = 0
