@@ -16,7 +16,11 @@ benchmark does not depend on the package's module layout.
 - Planted negatives (RL603, RL602): appended to the hard negatives of their query's real record,
   in place; a diagnostic counts when it points inside the planted negative's span.
 - False alarms: the real files unchanged, semantic warnings per 200 records (each one is a
-  claim the user must check; the goal is < 1 per 200 records).
+  claim the user must check; the goal is < 1 false alarm per 200 records), and how many of them
+  were read by hand (`bench/quality/real_reads.jsonl`: all, or a random sample of 15 per file
+  and rule) and found true, debatable or false; the false alarms per 200 records are estimated
+  from the read share, without and with the debatable ones. The reads are keyed by place (row
+  and related row or column): a warning the rule moves elsewhere counts as not read.
 
 Figures are given for warnings only and for warnings + info, on the dev and the test split.
 Thresholds are chosen on dev; test is for reporting.
@@ -188,6 +192,36 @@ def negative_flags(diagnostics: list[dict], where: dict[int, tuple[int, tuple[in
     return found
 
 
+# --- warnings on the real files, read by hand -------------------------------------------------
+
+READS = ROOT / "bench" / "quality" / "real_reads.jsonl"
+
+
+def load_reads(path: Path = READS) -> dict[tuple, str]:
+    """{(file, code, row, place): verdict}: place is the related query's row (RL601) or the
+    flagged negative's column (RL603)."""
+    if not path.exists():
+        return {}
+    found = {}
+    for item in load_items(path):
+        found[(item["file"], item["code"], item["row"], item["place"])] = item["verdict"]
+    return found
+
+
+def place_of(diagnostic: dict):
+    if diagnostic["code"] == "RL601" and diagnostic.get("related"):
+        return diagnostic["related"][0]["location"]["row"]
+    return diagnostic["location"]["column"]
+
+
+def read_verdicts(name: str, warnings: list[dict], reads: dict[tuple, str]) -> collections.Counter:
+    """How many of a file's warnings were read as true, debatable or false, and how many not read."""
+    tally = collections.Counter({"true": 0, "debatable": 0, "false": 0, "unread": 0})
+    for d in warnings:
+        tally[reads.get((name, d["code"], d["location"]["row"], place_of(d)), "unread")] += 1
+    return tally
+
+
 # --- figures ------------------------------------------------------------------------------
 
 def flagged_at(severities: set[str], level: str) -> bool:
@@ -232,7 +266,7 @@ def classifier_figures(items: list[dict]) -> None:
     sys.path.insert(0, str(ROOT))
     from rerank_lint.semantic.difference import compare
 
-    pairs = [i for i in items if i["kind"] == "query_pair"]
+    pairs = [i for i in items if i["kind"] == "query_pair" and not i.get("wording_only")]
     flags = {i["id"]: ({"warning"} if compare(i["a"], i["b"]).same_question else set()) for i in pairs}
     report_rule("difference.compare: same question", pairs, "paraphrase", flags, {})
     show_misses(pairs, "paraphrase", flags, limit=20)
@@ -285,19 +319,32 @@ def main() -> None:
     if args.examples:
         show_misses(negatives, "easy_negative", rl602)
     if not args.skip_real:
-        print("\nsemantic warnings per 200 records on the unchanged real files (all counted as false alarms"
-              " unless read; info in brackets)")
+        print("\nsemantic warnings per 200 records on the unchanged real files (info in brackets), and the"
+              " warnings read by hand (bench/quality/real_reads.jsonl): true / debatable / false / not read;"
+              " false alarms per 200 records estimated from the read share")
+        reads = load_reads()
         for path in sorted(REAL.glob("*.jsonl")):
             records = sum(1 for line in open(path, encoding="utf-8") if line.strip())
-            found = counts(run_cli(path, extra))
+            diagnostics = run_cli(path, extra)
+            found = counts(diagnostics)
             per_rule = collections.defaultdict(lambda: [0, 0])
             for (code, severity), n in found.items():
                 per_rule[code][0 if severity == "warning" else 1] += n
             warnings = sum(w for w, _ in per_rule.values())
             detail = ", ".join(f"{code} {w} [{i}]" for code, (w, i) in sorted(per_rule.items()))
+            read = read_verdicts(path.name, [d for d in diagnostics if d["severity"] == "warning"], reads)
+            judged = read["true"] + read["debatable"] + read["false"]
+            # The read share of false (and of false or debatable) warnings, applied to them all.
+            per_200 = {kind: 200 * sum(read[k] for k in kinds) / judged * warnings / records if judged else None
+                       for kind, kinds in (("false", ("false",)), ("false_or_debatable", ("false", "debatable")))}
             figures[f"real/{path.name}"] = dict(records=records, warnings=warnings, per_rule=dict(per_rule),
-                                                per_200=200 * warnings / records)
-            print(f"  {path.name:34} {records:5} records  {200 * warnings / records:7.1f} / 200   ({detail or 'none'})")
+                                                per_200=200 * warnings / records, read=dict(read),
+                                                false_alarms_per_200=per_200)
+            verdicts = f"read {read['true']}/{read['debatable']}/{read['false']}/{read['unread']}"
+            estimate = ("" if not judged else
+                        f", false alarms ~{per_200['false']:.1f} / 200, with the debatable ones {per_200['false_or_debatable']:.1f}")
+            print(f"  {path.name:34} {records:5} records  {200 * warnings / records:7.1f} / 200   "
+                  f"({detail or 'none'}; {verdicts}{estimate})")
     print(f"\n({time.perf_counter() - started:.0f} s)")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
