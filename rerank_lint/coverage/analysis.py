@@ -73,14 +73,67 @@ def compare_queries(real_texts: Sequence[str], real_vectors, train_texts: Sequen
     """Every coverage figure for distinct real queries (with optional log counts) against
     distinct training queries, given their unit-length embeddings (rows in the texts' order).
     Raises ValueError on inconsistent input (it is the caller's bug, not the user's data).
-    `fast` (default: above `fast.FAST_ABOVE` pairs) runs the neighbour search on reduced
-    vectors with the close decisions re-checked exactly (see `fast.py`)."""
+    `fast`: see `neighbours`."""
     import numpy as np
 
     from . import metrics
 
     timings: dict[str, float] = {}
+    notes: list[str] = []
+    real, train, counts = validated(real_texts, real_vectors, train_texts, train_vectors, real_counts, notes)
+    _, _, cross, radius = neighbours(real, train, k, similarity_threshold, fast, seed, notes, timings)
+    coverage = float(cross.covered.mean())
+    coverage_traffic = float(counts[cross.covered].sum() / counts.sum())
+    fidelity = float(cross.faithful.mean())
+
     clock = time.perf_counter()
+    two = metrics.classifier_two_sample(real, train, max_per_set=two_sample_max, seed=seed)
+    two_sample = None
+    if two is None:
+        notes.append("too few queries for the two-sample test (it needs 10 in each set)")
+    else:
+        verdict = next(v for bound, v in AUC_VERDICTS if two.auc < bound)
+        two_sample = TwoSample("classifier-auc", two.auc, two.ci_low, two.ci_high, two.p_value, two.n_real,
+                               two.n_train, verdict)
+    timings["two_sample"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    uncovered = np.flatnonzero(~cross.covered)
+    topic_list, scattered = uncovered_topics(uncovered, real, real_texts, counts, train, train_texts, max_topics,
+                                    min_topic_size, merge_ratio, seed)
+    timings["topics"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    style = [vars(d) for d in style_deltas(list(real_texts), list(train_texts))]
+    timings["style"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    proj = metrics.pca_2d(real, train, max_per_set=projection_max, seed=seed)
+    projection = {"explained": list(proj.explained),
+                  "real": [[round(float(a), 4), round(float(b), 4)] for a, b in proj.real],
+                  "training": [[round(float(a), 4), round(float(b), 4)] for a, b in proj.train],
+                  "real_rows": proj.real_rows.tolist(), "training_rows": proj.train_rows.tolist()}
+    timings["projection"] = time.perf_counter() - clock
+
+    far = far_training_queries(np.flatnonzero(~cross.faithful), cross.nearest_real_sim, train, real, train_texts,
+                               real_texts)
+
+    return CoverageResult(
+        real=QuerySet(real_source, len(real), int(counts.sum())),
+        training=QuerySet(train_source, len(train), len(train)),
+        model=model, radius=radius, coverage=round(coverage, 4), coverage_traffic=round(coverage_traffic, 4),
+        fidelity=round(fidelity, 4), two_sample=two_sample, uncovered=int(len(uncovered)), topics=topic_list,
+        scattered=scattered, style=style, far_training=far, projection=projection, notes=notes,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        training_faithful=cross.faithful.tolist(),
+        training_nearest_similarity=[round(float(s), 4) for s in cross.nearest_real_sim])
+
+
+def validated(real_texts, real_vectors, train_texts, train_vectors, real_counts, notes: list[str]):
+    """(real, train, counts) as contiguous unit-length float32 matrices and float64 counts.
+    Raises ValueError on inconsistent input (the caller's bug, not the user's data)."""
+    import numpy as np
+
     real = np.ascontiguousarray(real_vectors, dtype=np.float32)
     train = np.ascontiguousarray(train_vectors, dtype=np.float32)
     _validate(real_texts, real, "real")
@@ -90,11 +143,21 @@ def compare_queries(real_texts: Sequence[str], real_vectors, train_texts: Sequen
     counts = np.asarray(real_counts if real_counts is not None else np.ones(len(real)), dtype=np.float64)
     if len(counts) != len(real):
         raise ValueError(f"{len(counts)} counts for {len(real)} real queries")
-    notes: list[str] = []
-    real, train = _unit(real, "real", notes), _unit(train, "training", notes)
+    return _unit(real, "real", notes), _unit(train, "training", notes), counts
+
+
+def neighbours(real, train, k: int, similarity_threshold: float | None, fast: bool | None, seed: int,
+               notes: list[str], timings: dict):
+    """(real radii, training radii, CrossNeighbours, the radius description): the k-NN radius of
+    every query in its own set (or the fixed threshold) and which queries of each set lie in a
+    ball of the other. `fast` (default: above `fast.FAST_ABOVE` pairs) runs the search on
+    reduced vectors with the close decisions re-checked exactly (see `fast.py`)."""
+    import numpy as np
 
     from . import fast as fastpath
+    from . import metrics
 
+    clock = time.perf_counter()
     if fast is None:
         fast = len(real) * len(train) > fastpath.FAST_ABOVE
     reduced = None
@@ -130,58 +193,24 @@ def compare_queries(real_texts: Sequence[str], real_vectors, train_texts: Sequen
         radius["search"] = {"dims": info.dims, "explained": round(explained, 4), "delta": round(delta, 4),
                             "rechecked_real": redo_r, "rechecked_training": redo_t}
         notes.append(info.note())
-        del reduced
     else:
         cross = metrics.cross_neighbours(real, train, real_radius, train_radius)
     timings["neighbours"] = time.perf_counter() - clock
-    coverage = float(cross.covered.mean())
-    coverage_traffic = float(counts[cross.covered].sum() / counts.sum())
-    fidelity = float(cross.faithful.mean())
+    return real_radius, train_radius, cross, radius
 
-    clock = time.perf_counter()
-    two = metrics.classifier_two_sample(real, train, max_per_set=two_sample_max, seed=seed)
-    two_sample = None
-    if two is None:
-        notes.append("too few queries for the two-sample test (it needs 10 in each set)")
-    else:
-        verdict = next(v for bound, v in AUC_VERDICTS if two.auc < bound)
-        two_sample = TwoSample("classifier-auc", two.auc, two.ci_low, two.ci_high, two.p_value, two.n_real,
-                               two.n_train, verdict)
-    timings["two_sample"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    uncovered = np.flatnonzero(~cross.covered)
-    topic_list, scattered = _topics(uncovered, real, real_texts, counts, train, train_texts, max_topics,
-                                    min_topic_size, merge_ratio, seed)
-    timings["topics"] = time.perf_counter() - clock
+def far_training_queries(rows, nearest_sim, train, real, train_texts, real_texts, position=None) -> list[FarQuery]:
+    """The training rows outside every real query's ball, farthest first (`FAR_TRAINING_LISTED`
+    at most), each with its nearest real query; `position` maps a row to its index in the
+    caller's training list (default: the row itself)."""
+    import numpy as np
 
-    clock = time.perf_counter()
-    style = [vars(d) for d in style_deltas(list(real_texts), list(train_texts))]
-    timings["style"] = time.perf_counter() - clock
+    from . import metrics
 
-    clock = time.perf_counter()
-    proj = metrics.pca_2d(real, train, max_per_set=projection_max, seed=seed)
-    projection = {"explained": list(proj.explained),
-                  "real": [[round(float(a), 4), round(float(b), 4)] for a, b in proj.real],
-                  "training": [[round(float(a), 4), round(float(b), 4)] for a, b in proj.train],
-                  "real_rows": proj.real_rows.tolist(), "training_rows": proj.train_rows.tolist()}
-    timings["projection"] = time.perf_counter() - clock
-
-    far_rows = np.flatnonzero(~cross.faithful)
-    far_rows = far_rows[np.argsort(cross.nearest_real_sim[far_rows], kind="stable")][:FAR_TRAINING_LISTED]
-    far_nearest, _ = metrics.nearest(train[far_rows], real) if len(far_rows) else (far_rows, None)
-    far = [FarQuery(int(i), train_texts[i], real_texts[int(j)], round(float(cross.nearest_real_sim[i]), 4))
-           for i, j in zip(far_rows, far_nearest)]
-
-    return CoverageResult(
-        real=QuerySet(real_source, len(real), int(counts.sum())),
-        training=QuerySet(train_source, len(train), len(train)),
-        model=model, radius=radius, coverage=round(coverage, 4), coverage_traffic=round(coverage_traffic, 4),
-        fidelity=round(fidelity, 4), two_sample=two_sample, uncovered=int(len(uncovered)), topics=topic_list,
-        scattered=scattered, style=style, far_training=far, projection=projection, notes=notes,
-        timings={k: round(v, 3) for k, v in timings.items()},
-        training_faithful=cross.faithful.tolist(),
-        training_nearest_similarity=[round(float(s), 4) for s in cross.nearest_real_sim])
+    rows = rows[np.argsort(nearest_sim[rows], kind="stable")][:FAR_TRAINING_LISTED]
+    nearest, _ = metrics.nearest(train[rows], real) if len(rows) else (rows, None)
+    return [FarQuery(int(i if position is None else position[i]), train_texts[int(i if position is None else position[i])],
+                     real_texts[int(j)], round(float(nearest_sim[i]), 4)) for i, j in zip(rows, nearest)]
 
 
 def _validate(texts, vectors, which: str) -> None:
@@ -203,8 +232,8 @@ def _unit(x, which: str, notes: list[str]):
     return (x / np.maximum(norms, 1e-12)[:, None]).astype(np.float32)
 
 
-def _topics(uncovered, real, real_texts, counts, train, train_texts, max_topics: int, min_size: int,
-            merge_ratio: float, seed: int) -> tuple[list[Topic], int]:
+def uncovered_topics(uncovered, real, real_texts, counts, train, train_texts, max_topics: int, min_size: int,
+                     merge_ratio: float, seed: int) -> tuple[list[Topic], int]:
     """Clusters of the uncovered real queries, by traffic then size, each with examples near its
     centre and the training query nearest that centre (what the training set offers instead)."""
     import numpy as np
