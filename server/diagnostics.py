@@ -42,7 +42,16 @@ async def workspace_diagnostics(ls: Server, params: types.WorkspaceDiagnosticPar
 
 
 async def current_items(ls: Server, state: DocumentState) -> list:
-    """The diagnostics of the current version (a pull after an edit waits for its lint)."""
+    """The diagnostics of the current version (a pull after an edit waits for its lint). During
+    the first check of a large document, those of the part checked so far (server/lint.py), and
+    a refresh is asked for once all of it is: the pull does not wait seconds for the whole file."""
+    if state.in_parts:
+        await state.part_ready.wait()
+        if state.showing_parts():
+            items = await asyncio.get_running_loop().run_in_executor(ls.lint_pool, state.payload)
+            if state.showing_parts():  # still a part: the whole file's diagnostics are to come
+                state.refresh_after_lint = True
+                return items
     while True:
         items = await ls.in_lint_thread(state, state.payload)
         if items is not None or state.closed:

@@ -10,7 +10,8 @@ many each time, each part published to a push client with the diagnostics of the
 so far, which are final; the last publish, just before the progress ends, is the whole file's.
 Edits that arrive meanwhile are applied between parts; once the text has changed, only the
 whole result of a version is published, so that the first publish of any edited version is
-its complete set.
+its complete set. A pull during the first check is answered with the part done (after the
+first one), and the client is asked to pull again when the whole file is checked.
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ def schedule(ls: Server, state: DocumentState, progress: bool = False) -> None:
 async def lint_until_current(ls: Server, state: DocumentState, progress: bool) -> None:
     """Lint what changed, again while edits keep arriving; publish only the latest version."""
     loop = asyncio.get_running_loop()
-    token = await ls.begin_progress("rerank-lint: checking the file") if progress else None
     # Only a document's first check is shown in parts: a re-check (new settings) keeps the
     # diagnostics on screen until its result replaces them.
     limit = FIRST_PART_LINES if progress and state.linted_version is None else None
+    state.in_parts = limit is not None  # before the first await: a pull may come meanwhile
+    token = None
     try:
+        token = await ls.begin_progress("rerank-lint: checking the file") if progress else None
         while not state.closed:
             if ls.config_changed_on_disk():
                 ls.reload()  # this document's rebuild happens in the next run of this loop
@@ -66,6 +69,7 @@ async def lint_until_current(ls: Server, state: DocumentState, progress: bool) -
                     ls.write(message)
                 if token is not None:
                     ls.report_progress(token, *state.checked_lines)
+                state.part_ready.set()
                 continue
             if state.pending or state.needs_rebuild or version != state.doc.version:
                 continue  # the text moved on; this result is never published
@@ -81,6 +85,8 @@ async def lint_until_current(ls: Server, state: DocumentState, progress: bool) -
             ls.semantic.schedule(state)
             return
     finally:
+        state.in_parts = False
+        state.part_ready.set()
         if token is not None:
             ls.end_progress(token)
 

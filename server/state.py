@@ -8,6 +8,7 @@ snapshot of the lines, so a long first pass never blocks `initialize`, hovers or
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -49,6 +50,8 @@ class DocumentState:
         self.baseline = baseline
         self.uri_of = uri_of
         self.opened_version = doc.version  # the first check of this text is published in parts
+        self.in_parts = False  # loop: that first check is under way (server/lint.py)
+        self.part_ready = asyncio.Event()  # loop: its first part is done, or all of it
         self.pending: list[Splice] = []  # loop: edits not yet linted
         self.closed = False
         self.linted_version: int | None = None
@@ -103,7 +106,7 @@ class DocumentState:
         checked yet are published (their diagnostics are final), without file-level conclusions."""
         doc = self.doc
         count = len(lines) - (1 if lines[-1] == "" else 0)
-        if FULL_RELINT:
+        if FULL_RELINT and self.prefix is None:  # a new version, not the next part of a first check
             self.needs_rebuild = True
         if self.needs_rebuild:
             self.needs_rebuild = False
@@ -120,6 +123,10 @@ class DocumentState:
         self.prefix = None
         self.conclusions = self.inc.conclusions()
         return True
+
+    def showing_parts(self) -> bool:
+        """(loop) Whether the diagnostics are those of a part of the opened text's first check."""
+        return self.in_parts and self.prefix is not None and self.doc.version == self.opened_version and not self.pending
 
     @property
     def checked_lines(self) -> tuple[int, int]:

@@ -9,7 +9,7 @@ import json
 import pytest
 from lsprotocol import types
 
-from conftest import TIMEOUT, start
+from conftest import TIMEOUT, pull, start, wait_for_refresh
 from test_server import HTML, change, fresh, key_of_engine, key_of_lsp, workdir  # noqa: F401 - a fixture
 
 from server.lint import FIRST_PART_LINES
@@ -93,3 +93,20 @@ async def test_an_edit_during_the_first_check_is_published_whole(client, workdir
     of_2 = [found for at, version, found in client.history if at == uri and version == 2]
     # The first publish of an edited version is its whole set (no part of it is published).
     assert sorted(map(key_of_lsp, of_2[0])) == sorted(map(key_of_engine, fresh("\n".join(lines))))
+
+
+@pytest.mark.asyncio
+async def test_a_pull_during_the_first_check_gets_the_part_done_then_a_refresh(client, workdir):
+    await start(client, workdir, pull=True)
+    text = document()
+    uri = (workdir / "large.jsonl").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="jsonl", version=1, text=text)))
+    expected = sorted(map(key_of_engine, fresh(text)))
+    first = sorted(map(key_of_lsp, await pull(client, uri)))
+    assert set(first) <= set(expected)
+    print(f"\nfirst pull during the first check: {len(first)} of {len(expected)} diagnostics")
+    if first != expected:  # a part (the check was still going): the server asks for a new pull
+        await wait_for_refresh(client, 0)
+        assert sorted(map(key_of_lsp, await pull(client, uri))) == expected
+    assert not client.history  # a pulling client never gets a push, not even of a part
