@@ -199,19 +199,24 @@ def neighbours(real, train, k: int, similarity_threshold: float | None, fast: bo
     return real_radius, train_radius, cross, radius
 
 
-def far_training_queries(rows, nearest_sim, train, real, train_texts, real_texts, position=None) -> list[FarQuery]:
+def far_training_queries(rows, nearest_sim, train, real, train_texts, real_texts, position=None,
+                         nearest=None) -> list[FarQuery]:
     """The training rows outside every real query's ball, farthest first (`FAR_TRAINING_LISTED`
-    at most), each with its nearest real query; `position` maps a row to its index in the
-    caller's training list (default: the row itself)."""
+    at most), each with its nearest real query. `position` maps a row to its index in
+    `train_texts` (default: the row itself); `nearest(rows)` gives the rows' nearest real rows
+    (default: searched now)."""
     import numpy as np
 
     from . import metrics
 
     rows = rows[np.argsort(nearest_sim[rows], kind="stable")][:FAR_TRAINING_LISTED]
-    nearest, _ = metrics.nearest(train[rows], real) if len(rows) else (rows, None)
-    return [FarQuery(int(i if position is None else position[i]), train_texts[int(i if position is None else position[i])],
-                     real_texts[int(j)], round(float(nearest_sim[i]), 4)) for i, j in zip(rows, nearest)]
-
+    if nearest is not None:
+        found = nearest(rows)
+    else:
+        found = metrics.nearest(train[rows], real)[0] if len(rows) else rows
+    where = (lambda i: int(i)) if position is None else (lambda i: position[int(i)])  # noqa: E731
+    return [FarQuery(where(i), train_texts[where(i)], real_texts[int(j)], round(float(nearest_sim[i]), 4))
+            for i, j in zip(rows, found)]
 
 def _validate(texts, vectors, which: str) -> None:
     if vectors.ndim != 2:
