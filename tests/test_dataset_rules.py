@@ -209,3 +209,10 @@ def test_st_leakage_both_ways_on_the_columns(tmp_path):
     assert [d.code for d in back if d.code.startswith("RL50")] == ["RL501", "RL502"]
     assert on_column(only(back, "RL501")[0], evaluation, "q")
     assert only(back, "RL502")[0].range.start.char == evaluation.index('"shared passage"')
+
+
+def test_relevant_and_negative_says_the_upload_fails_only_for_a_cohere_record():
+    cohere_found = only(lint(cohere(query="q", relevant=["A"], negatives=["A", "B"])), "RL404")
+    assert cohere_found[0].message.startswith("this hard negative is also a relevant passage of the record (the upload fails)")
+    bge_found = only(lint('{"query": "q", "pos": ["A"], "neg": ["A", "B"]}\n'), "RL404")
+    assert len(bge_found) == 1 and "upload" not in bge_found[0].message and bge_found[0].fix is not None

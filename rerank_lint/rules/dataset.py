@@ -170,7 +170,8 @@ class RelevantAndNegative(RecordRule):
                 report.at_value(self, key, index, f"this negative (`{key}`) is also a relevant passage of the record")
             else:
                 fix = report.remove_elements_fix(key, [index], "remove it from the hard negatives", Applicability.UNSAFE)
-                report.at_value(self, key, index, "this hard negative is also a relevant passage of the record (the upload fails)", fix)
+                upload = " (the upload fails)" if record.schema.format is Format.COHERE else ""  # Cohere's platform only
+                report.at_value(self, key, index, f"this hard negative is also a relevant passage of the record{upload}", fix)
 
 
 def _same_passage(text: str) -> str:
