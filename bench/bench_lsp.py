@@ -7,6 +7,13 @@ the figures include message serialization and transport; it parses what it recei
 orjson rather than through cattrs so that the client's own cost stays out of the numbers.
 
     python bench/bench_lsp.py [--records 20000] [--edits 40] [--full-edits 8] [--semantic-edits 10]
+                              [--before TREE]
+
+didOpen → diagnostics is measured twice: to the first publish (the server shows a large file's
+first check in parts, from the top) and to the last publish of the first check (the one before
+its `$/progress` end), the complete set. `--before TREE` runs the incremental row a second time
+with the server of another checkout (a `git worktree` of an older commit), in the same run, so
+that before and after are measured side by side on the same noisy machine.
 
 The semantic row uses its own document (same size): the real records repeated, with only every
 `--query-every`-th query numbered, so that it has a few thousand distinct texts and warming the
@@ -83,8 +90,10 @@ VERSION_AT_END = re.compile(rb'"version":(\d+)\}\}$')
 
 
 class Client:
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, tree: Path = ROOT):
         self.env = env
+        self.tree = tree  # the checkout whose server runs
+        self.progress_ends: list[float] = []  # arrival of each `$/progress` end
         self.next_id = 0
         self.waiters: dict[int, asyncio.Future] = {}
         self.published: dict[int, float] = {}  # version -> arrival time
@@ -96,7 +105,7 @@ class Client:
     async def start(self):
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "rerank_lint", "server", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, env={**os.environ, **self.env}, limit=2**30)
+            stdout=asyncio.subprocess.PIPE, env={**os.environ, **self.env}, limit=2**30, cwd=self.tree)
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self):
@@ -119,6 +128,9 @@ class Client:
             message = orjson.loads(body)
             if "id" in message and "method" not in message:
                 self.waiters.pop(message["id"]).set_result(message.get("result"))
+            elif message.get("method") == "$/progress" and message["params"]["value"].get("kind") == "end":
+                self.progress_ends.append(now)
+                self.publish_event.set()
             elif message.get("method") == "rerank-lint/status":
                 self.statuses.append((now, message["params"]["state"], message["params"]["message"]))
                 self.publish_event.set()
@@ -168,6 +180,23 @@ class Client:
                 await self.publish_event.wait()
         return await asyncio.wait_for(wait(), timeout)
 
+    async def first_check_done(self) -> float:
+        """When the last publish of version 1 before the first `$/progress` end arrived."""
+        while not self.progress_ends:
+            self.publish_event.clear()
+            await self.publish_event.wait()
+        return max(at for version, at, _, _ in self.publishes if version == 1 and at <= self.progress_ends[0])
+
+    async def first_publish_with_semantic(self, version: int, timeout: float) -> tuple[int | None, float, int, int]:
+        async def wait():
+            while True:
+                found = [p for p in self.publishes if p[0] == version and p[2]]
+                if found:
+                    return found[0]
+                self.publish_event.clear()
+                await self.publish_event.wait()
+        return await asyncio.wait_for(wait(), timeout)
+
     def rss_mb(self, field: str = "VmRSS") -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
@@ -181,18 +210,21 @@ class Client:
         self.reader.cancel()
 
 
-async def run(label: str, env: dict, path: Path, text: str, edits: int) -> dict:
-    client = Client(env)
+async def run(label: str, env: dict, path: Path, text: str, edits: int, tree: Path = ROOT) -> dict:
+    client = Client(env, tree)
     await client.start()
     started = time.perf_counter()
-    await client.request("initialize", {"processId": os.getpid(), "rootUri": path.parent.as_uri(), "capabilities": {}})
+    # workDoneProgress: the end of the first check's `$/progress` marks its last publish.
+    await client.request("initialize", {"processId": os.getpid(), "rootUri": path.parent.as_uri(),
+                                        "capabilities": {"window": {"workDoneProgress": True}}})
     initialized = time.perf_counter() - started
     client.notify("initialized", {})
     uri = path.as_uri()
     t0 = time.perf_counter()
     client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "jsonl", "version": 1, "text": text}})
     opened = await client.published_version(1) - t0
-    diagnostics = client.last_count
+    completed = await client.first_check_done() - t0
+    diagnostics = next(count for version, at, _, count in reversed(client.publishes) if version == 1)
     lines = text.split("\n")
     rng = random.Random(1)
     latencies = []
@@ -210,12 +242,15 @@ async def run(label: str, env: dict, path: Path, text: str, edits: int) -> dict:
     rss = client.rss_mb()
     await client.stop()
     latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
-    return {"label": label, "initialize_ms": initialized * 1000, "open_s": opened, "diagnostics": diagnostics,
-            "p50_ms": statistics.median(latencies), "p95_ms": p95, "max_ms": latencies[-1], "edits": len(latencies), "rss_mb": rss}
+    return {"label": label, "initialize_ms": initialized * 1000, "open_s": opened, "complete_s": completed,
+            "diagnostics": diagnostics, "p50_ms": statistics.median(latencies) if latencies else None,
+            "p95_ms": percentile95(latencies), "max_ms": latencies[-1] if latencies else None, "edits": len(latencies),
+            "rss_mb": rss}
 
 
-def percentile95(latencies: list[float]) -> float:
+def percentile95(latencies: list[float]) -> float | None:
+    if not latencies:  # no edit measured (--full-edits 0)
+        return None
     return latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))]
 
 
@@ -257,7 +292,9 @@ async def run_semantic(folder: Path, records: int, edits: int, every: int, cache
     client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "jsonl", "version": 1, "text": text}})
     cheap = await client.publish_number(1, 1, 600)
     opened = cheap[1] - t0
-    first = await client.publish_number(1, 2, 600)  # model load + the first (cache-warm) semantic pass
+    # Model load + the first (cache-warm) semantic pass: the first publish with RL6xx results
+    # (the cheap ones before it may be several: the first check is shown in parts).
+    first = await client.first_publish_with_semantic(1, 600)
     opened_semantic = first[1] - t0
     if not first[2]:
         raise SystemExit("the semantic publish of the opened document has no RL6xx diagnostic: nothing measured")
@@ -316,6 +353,8 @@ async def main() -> None:
     parser.add_argument("--query-every", type=int, default=10,
                         help="semantic document: number every k-th query (fewer distinct texts to embed)")
     parser.add_argument("--semantic-only", action="store_true", help="skip the cheap rows")
+    parser.add_argument("--before", type=Path, metavar="TREE",
+                        help="also run the incremental row with the server of this checkout (e.g. a git worktree of an older commit)")
     parser.add_argument("--semantic-cache", type=Path, help="embedding cache folder to keep between runs (default: a fresh one)")
     args = parser.parse_args()
     text = make_dataset(args.records)
@@ -324,16 +363,29 @@ async def main() -> None:
         path.write_text(text)
         (Path(folder) / "rerank-lint.toml").write_text("")
         print(f"{args.records} records, {len(text.encode()) / 1e6:.1f} MB, one-character edits inside a passage")
-        results = [] if args.semantic_only else [
-            await run("incremental", {}, path, text, args.edits),
-            await run("full re-lint", {"RERANK_LINT_SERVER_FULL_RELINT": "1"}, path, text, args.full_edits)]
+        results = [] if args.semantic_only else [await run("incremental", {}, path, text, args.edits)]
+        if args.before and not args.semantic_only:
+            results.append(await run("before", {}, path, text, args.edits, args.before.resolve()))
+        if not args.semantic_only:
+            results.append(await run("full re-lint", {"RERANK_LINT_SERVER_FULL_RELINT": "1"}, path, text, args.full_edits))
         if args.semantic_edits:
             results.append(await run_semantic(Path(folder), args.records, args.semantic_edits, args.query_every,
                                               args.semantic_cache))
-    print(f"{'':14}{'initialize':>11}{'didOpen→diag':>14}{'diagnostics':>13}{'edit p50':>10}{'edit p95':>10}{'edit max':>10}{'edits':>7}{'RSS':>9}")
+    def ms(value: float | None) -> str:
+        return f"{value:8.0f}ms" if value is not None else f"{'-':>10}"
+
+    print(f"{'':14}{'initialize':>11}{'open→first':>12}{'open→all':>10}{'diagnostics':>13}{'edit p50':>10}{'edit p95':>10}"
+          f"{'edit max':>10}{'edits':>7}{'RSS':>9}")
     for r in results:
-        print(f"{r['label']:14}{r['initialize_ms']:9.0f}ms{r['open_s']:13.2f}s{r['diagnostics']:13d}{r['p50_ms']:8.0f}ms"
-              f"{r['p95_ms']:8.0f}ms{r['max_ms']:8.0f}ms{r['edits']:7d}{r['rss_mb']:7.0f}MB")
+        complete = f"{r['complete_s']:9.2f}s" if "complete_s" in r else f"{'-':>10}"
+        print(f"{r['label']:14}{r['initialize_ms']:9.0f}ms{r['open_s']:11.2f}s{complete}{r['diagnostics']:13d}{ms(r['p50_ms'])}"
+              f"{ms(r['p95_ms'])}{ms(r['max_ms'])}{r['edits']:7d}{r['rss_mb']:7.0f}MB")
+    cheap = {r["label"]: r for r in results}
+    if "before" in cheap and cheap["incremental"]["p50_ms"] and cheap["before"]["p50_ms"]:
+        new, old = cheap["incremental"], cheap["before"]
+        print(f"before / now, same run: open→first {old['open_s'] / new['open_s']:.1f}x, open→all "
+              f"{old['complete_s'] / new['complete_s']:.2f}x, edit p50 {old['p50_ms'] / new['p50_ms']:.1f}x, "
+              f"p95 {old['p95_ms'] / new['p95_ms']:.1f}x")
     for r in results:
         if r["label"] == "semantic":
             print(f"semantic: {r['distinct']} distinct texts; edit = didChange → the client has that version's semantic "
