@@ -35,11 +35,13 @@ from typing import Iterator
 
 from rerank_lint.diagnostics.diagnostic import Diagnostic, Edit, Fix, LineEdit, Position, Range, Related
 from rerank_lint.diagnostics.reporter import FileContext, Reporter
+from rerank_lint.lint import engine
 from rerank_lint.lint.engine import Linter, LineResult, in_column_order
 from rerank_lint.source import jsonparse
 from rerank_lint.source.lines import Line, LineStore, iter_lines
 from rerank_lint.source.parquet import is_parquet
 from rerank_lint.source.records import SCHEMAS, Format, Record, Schema, detect_format
+from rerank_lint.trainers import tokens
 
 RANGE_BYTES = 4 * 1024 * 1024
 RANGE_BYTES_ENV = "RERANK_LINT_RANGE_BYTES"
@@ -275,10 +277,19 @@ class _RangeMerger:
 _LINTERS: dict[bytes, Linter] = {}
 
 
+# Each worker keeps its own caches of checked texts and token counts: at a quarter of one
+# process's bounds (8M characters each), the process tree holds less than one process does. On
+# the generated 100k-record file a worker was no slower for it (17.6 s CPU for 25 ranges, 18.2 s
+# with the full bounds) and peaked at 104 MB instead of 187 MB.
+WORKER_CACHE_SHARE = 4
+
+
 def _start_worker() -> None:
     # As the CLI does: the cyclic collector's passes over many small short-lived objects cost
     # more than they find.
     gc.set_threshold(100_000, 50, 100)
+    engine.TEXT_CACHE_CHARS //= WORKER_CACHE_SHARE
+    tokens.CACHE_CHARS //= WORKER_CACHE_SHARE
 
 
 def check_range(task: _Task) -> bytes:
