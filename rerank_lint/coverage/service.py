@@ -6,6 +6,7 @@ figures agree wherever they are shown.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -64,6 +65,46 @@ def compare(train_texts: list[str], log: QueryLog, settings, *, train_source: st
                  timings={"embed_training": round(train_seconds, 2), "embed_log": round(log_seconds, 2),
                           "embed_encode": round(stats.get("encode_seconds", 0.0) + real_stats.get("encode_seconds", 0.0), 2)})
     return result, stats
+
+
+class EditorCoverage:
+    """The coverage of one document in the editor, kept across its versions: the log is read
+    and embedded once per version of the log file (and of the options), and each pass updates a
+    `LiveCoverage` with the document's training queries and the vectors the semantic index
+    already holds, so that an edit costs what the queries it changed cost (incremental.py)."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._version: tuple | None = None
+        self._live = None
+
+    def compare(self, train_texts: list[str], train_vectors):
+        """The editor's CoverageResult (no set-level figures). Raises as `compare` does."""
+        from .embed import embed_queries
+        from .incremental import LiveCoverage
+
+        settings = self.settings
+        path = log_path(settings)
+        try:
+            st = os.stat(path) if path is not None else None
+        except OSError:
+            st = None  # read_log says what is wrong with it
+        version = (str(path), st and st.st_mtime_ns, st and st.st_size, settings.user_queries_column,
+                   settings.coverage_similarity)
+        if self._live is None or version != self._version:
+            log = read_log(settings)
+            stats: dict = {}
+            real_vectors = embed_queries(log.texts, settings, stats=stats)
+            self._live = LiveCoverage(log.texts, real_vectors, log.counts, similarity_threshold=settings.coverage_similarity,
+                                      real_source=log.path, model=stats.get("model"))
+            self._version = version
+        if not train_texts:
+            raise QueryLogError("no training query to compare")
+        return self._live.update(train_texts, train_vectors)
+
+    @property
+    def live(self):
+        return self._live
 
 
 def wilson(share: float, n: int, z: float = 1.959964) -> tuple[float, float]:

@@ -65,6 +65,7 @@ class SemanticSession:
         context.lines, context.records = len(contents), len(records)
         context.counterpart = self.counterpart
         context.extras["semantic"] = self.index
+        context.extras["editor"] = True  # rules that can update their conclusions per edit do (RL609, RL610)
         reporter = Reporter(context, linter.severities)
         linter.start_rules(linter.dataset_rules, reporter, context)
         found = linter.finish_rules(linter.dataset_rules, reporter, context)

@@ -2,7 +2,10 @@
 
 Both run through `coverage.service.compare`, the code `rerank-lint coverage` runs, so the
 figures agree with the command's; the comparison is done once per pass for both rules (the
-index's memo) and kept on disk for unchanged inputs (`coverage.cache`).
+index's memo) and kept on disk for unchanged inputs (`coverage.cache`). In the editor (a
+`SemanticSession`, which keeps the index across versions) they run through
+`coverage.service.EditorCoverage` instead: the same figures, updated for the queries an edit
+changed rather than compared again.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ class CoverageRule(SemanticRule):
             super().finish(report, context)
 
     def conclude(self, report, context, vectors):
-        outcome = self.index.memo("coverage", lambda: _compare(self.index, self.settings))
+        editor = context.extras.get("editor", False)
+        outcome = self.index.memo("coverage", lambda: _compare(self.index, self.settings, vectors if editor else None))
         if outcome is not None:
             self.report(report, *outcome)
 
@@ -38,23 +42,32 @@ class CoverageRule(SemanticRule):
         raise NotImplementedError
 
 
-def _compare(index, settings):
+def _compare(index, settings, vectors=None):
     """(result, first line of each distinct training query) or None when it cannot run (said
-    once on stderr: a log or a model that cannot be used is not a problem of this file)."""
+    once on stderr: a log or a model that cannot be used is not a problem of this file). With
+    the index's `vectors` (the editor), incrementally, with the queries' vectors from the index."""
     from rerank_lint.coverage import QueryLogError
     from rerank_lint.coverage.querylog import normalise
-    from rerank_lint.coverage.service import compare, read_log
+    from rerank_lint.coverage.service import EditorCoverage, compare, read_log
 
     texts = index.table.texts
     lines: dict[str, int] = {}
+    ids: dict[str, int] = {}
     for record in index.records:
         if record.query != NO_TEXT:
-            lines.setdefault(normalise(texts[record.query]), record.line)
+            key = normalise(texts[record.query])
+            if key not in lines:
+                lines[key], ids[key] = record.line, record.query
     if not lines:
         return None
     try:
-        log = read_log(settings)
-        result, _ = compare(list(lines), log, settings)
+        if vectors is not None:
+            # Whitespace is all `normalise` changes, and the tokenizer ignores it: the index's
+            # vector of the raw query is the vector of the normalised one.
+            editor = index.keep("coverage", lambda: EditorCoverage(settings))
+            result = editor.compare(list(lines), vectors[list(ids.values())])
+        else:
+            result, _ = compare(list(lines), read_log(settings), settings)
     except QueryLogError as exc:
         notify(f"rerank-lint: query coverage (RL609, RL610) skipped: {exc}")
         return None
