@@ -132,13 +132,13 @@ def scale(n: int, isotropic: bool = False) -> None:
 
     settings = Settings().merged({"semantic-cache-dir": tempfile.mkdtemp(prefix="rerank-lint-coverage-scale-")})
     clock = time.perf_counter()
-    result, _ = cached_compare(texts_r, real, texts_t, train, settings=settings)
+    result, _ = cached_compare(texts_r, texts_t, lambda: (real, train), settings=settings)
     cold = time.perf_counter() - clock
     print(f"[scale] {n} x {n}{' isotropic' if isotropic else ''}: cold {cold:.1f} s {json.dumps(result.timings)}; "
           f"coverage {result.coverage:.3f}, fidelity {result.fidelity:.3f} (10% of the topics missing), "
           f"{len(result.topics)} topics; search {json.dumps(result.radius.get('search'))}; peak RSS {_rss_mb():.0f} MB")
     clock = time.perf_counter()
-    again, warm = cached_compare(texts_r, real, texts_t, train, settings=settings)
+    again, warm = cached_compare(texts_r, texts_t, lambda: (real, train), settings=settings)
     print(f"[scale] warm (same inputs, result cache): {time.perf_counter() - clock:.1f} s, from cache: {warm}, "
           f"same figures: {again.coverage == result.coverage and again.fidelity == result.fidelity}")
 

@@ -96,18 +96,21 @@ def log_vectors(path: str, model: str, compute):
     return found
 
 
-def cached_compare(real_texts, real_vectors, train_texts, train_vectors, *, settings=None, real_counts=None,
-                   model: str | None = None, **options) -> tuple[CoverageResult, bool]:
-    """`compare_queries`, or its result from an earlier run with the same inputs: (result, warm)."""
+def cached_compare(real_texts, train_texts, vectors, *, settings=None, real_counts=None, model: str | None = None,
+                   identity: str | None = None, **options) -> tuple[CoverageResult, bool]:
+    """`compare_queries`, or its result from an earlier run with the same inputs: (result, warm).
+    `vectors()` gives (real vectors, training vectors), called only when the result is not kept;
+    `identity` (the model's fingerprint, default `model`) is part of the key."""
     from .analysis import compare_queries
 
     sources = {k: options.pop(k) for k in ("real_source", "train_source") if k in options}
-    key = digest(real_texts, real_counts, train_texts, model, options)
+    key = digest(real_texts, real_counts, train_texts, identity or model, options)
     found = load(settings, key)
     if found is not None:
         found.real.source = sources.get("real_source", found.real.source)
         found.training.source = sources.get("train_source", found.training.source)
         return found, True
+    real_vectors, train_vectors = vectors()
     result = compare_queries(real_texts, real_vectors, train_texts, train_vectors, real_counts=real_counts,
                              model=model, **sources, **options)
     save(settings, key, result)

@@ -36,34 +36,41 @@ def compare(train_texts: list[str], log: QueryLog, settings, *, train_source: st
     (no model), ImportError (no semantic extra), QueryLogError (nothing to compare)."""
     import time
 
+    from ..semantic.embedder import resolve_model
     from .cache import cached_compare, log_vectors
     from .embed import embed_queries
 
     if not train_texts:
         raise QueryLogError(f"{train_source}: no training query to compare")
     say = (lambda m: print(f"rerank-lint: {m}", file=sys.stderr, flush=True)) if progress else (lambda m: None)
-    stats: dict = {}
-    clock = time.perf_counter()
-    say(f"embedding {len(train_texts)} training queries (cached ones are read, not embedded)")
-    train_vectors = embed_queries(train_texts, settings, stats=stats)
-    model = stats["model_identity"]
-    train_seconds = time.perf_counter() - clock
-    clock = time.perf_counter()
-    say(f"embedding {len(log.texts)} distinct log queries")
+    spec = resolve_model(settings)
+    stats: dict = {"model": spec.setting, "model_identity": spec.identity}
     real_stats: dict = {}
-    real_vectors = log_vectors(log.path, model, lambda: embed_queries(log.texts, settings, stats=real_stats))
-    log_seconds = time.perf_counter() - clock
+    seconds: dict[str, float] = {}
+
+    def vectors():
+        # Only when the comparison is not in the result cache: a warm run reads no vector.
+        clock = time.perf_counter()
+        say(f"embedding {len(train_texts)} training queries (cached ones are read, not embedded)")
+        train_vectors = embed_queries(train_texts, settings, stats=stats)
+        seconds["embed_training"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        say(f"embedding {len(log.texts)} distinct log queries")
+        real_vectors = log_vectors(log.path, spec.identity, lambda: embed_queries(log.texts, settings, stats=real_stats))
+        seconds["embed_log"] = time.perf_counter() - clock
+        if len(log.texts) * len(train_texts) > 100_000_000:
+            say(f"comparing {len(log.texts)} x {len(train_texts)} queries (minutes the first time, seconds after)")
+        return real_vectors, train_vectors
+
     options = {}
     if settings.coverage_similarity is not None:
         options["similarity_threshold"] = settings.coverage_similarity
-    if len(log.texts) * len(train_texts) > 100_000_000:
-        say(f"comparing {len(log.texts)} x {len(train_texts)} queries (minutes the first time, seconds after)")
-    result, warm = cached_compare(log.texts, real_vectors, train_texts, train_vectors, settings=settings,
-                                  real_counts=log.counts, model=stats.get("model"), real_source=log.path,
+    result, warm = cached_compare(log.texts, train_texts, vectors, settings=settings, real_counts=log.counts,
+                                  model=spec.setting, identity=spec.identity, real_source=log.path,
                                   train_source=train_source, **options)
+    seconds["embed_encode"] = stats.get("encode_seconds", 0.0) + real_stats.get("encode_seconds", 0.0)
     stats.update(warm=warm, encoded=stats.get("encoded", 0) + real_stats.get("encoded", 0),
-                 timings={"embed_training": round(train_seconds, 2), "embed_log": round(log_seconds, 2),
-                          "embed_encode": round(stats.get("encode_seconds", 0.0) + real_stats.get("encode_seconds", 0.0), 2)})
+                 timings={k: round(v, 2) for k, v in seconds.items()})
     return result, stats
 
 

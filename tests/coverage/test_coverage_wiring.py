@@ -119,3 +119,14 @@ def test_cheap_path_imports_no_numpy():
             "rerank_lint.rules.semantic.coverage, rerank_lint.coverage.service; "
             "print('numpy' in sys.modules or 'torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_a_kept_comparison_reads_no_vector(project):
+    from rerank_lint.coverage.service import compare, read_log
+
+    settings = Settings().merged({"semantic-cache-dir": str(project / "cache")})
+    log = read_log(settings, project / "queries.txt")
+    first, stats = compare(NETWORK_QUESTIONS, log, settings)
+    again, warm = compare(NETWORK_QUESTIONS, log, settings)
+    assert warm["warm"] and not warm["encoded"] and "looked_up" not in warm  # not even the embedding cache is read
+    assert again.coverage == first.coverage and again.topics == first.topics
