@@ -87,7 +87,13 @@ def fragment(d: Diagnostic, doc: TextDocument, delta: int, uri_of: Callable[[str
     # Fragments are kept between publishes, one per diagnostic. orjson.dumps leaves each result
     # in a 4 KB buffer whatever its length (orjson 3.x); the copy is its exact size, about
     # 400 bytes: 25 MB instead of 230 MB for a file with 59,000 diagnostics.
-    return orjson.Fragment(bytes(memoryview(orjson.dumps(diagnostic_json(d, doc, delta, uri_of, docs_url)))))
+    return orjson.Fragment(fragment_bytes(d, doc, delta, uri_of, docs_url))
+
+
+def fragment_bytes(d: Diagnostic, doc: TextDocument, delta: int, uri_of: Callable[[str], str],
+                   docs_url: str | None = None) -> bytes:
+    """The JSON of a diagnostic, copied to its exact size (see `fragment`)."""
+    return bytes(memoryview(orjson.dumps(diagnostic_json(d, doc, delta, uri_of, docs_url))))
 
 
 # --- fixes ----------------------------------------------------------------------------------

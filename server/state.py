@@ -23,7 +23,7 @@ from rerank_lint.diagnostics.diagnostic import Diagnostic
 from rerank_lint.lint.engine import Linter
 from rerank_lint.lint.editor import IncrementalLinter, LineState, shift, shift_range
 
-from server.convert import fragment
+from server.convert import fragment, fragment_bytes
 from server.document import Splice, TextDocument
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ class DocumentState:
         self.semantic_anchors: list[Anchor] = []  # the line states each of `semantic` is about
         # The moved semantic results published with the cheap diagnostics of a newer version.
         self.carried: tuple[int | None, list[Diagnostic]] = (None, [])
-        self._fragments: dict[int, tuple[int, list]] = {}  # state serial -> (index, fragments)
+        # state serial -> (its index, its diagnostics' JSON as one fragment, each one's JSON or None)
+        self._fragments: dict[int, tuple[int, object, list[bytes] | None]] = {}
         self._conclusion_fragments: dict[int, tuple[Diagnostic, object]] = {}  # id -> (diagnostic, fragment)
         self.conclusions: list[Diagnostic] = []
         # While a first check is done in parts: the checked lines with diagnostics and the
@@ -170,24 +171,29 @@ class DocumentState:
 
     def payload(self) -> list:
         """The JSON fragments of every diagnostic, reusing those of lines that did not move."""
-        doc, uri_of = self.doc, self.uri_of
+        doc, uri_of, docs_url = self.doc, self.uri_of, self.settings.docs_url
         fragments = self._fragments
-        alive: set[int] = set()
+        get = fragments.get
         out: list = []
         # The CLI's baseline filter, one pass per publish, in the same order.
         matcher = self.baseline.matcher(self.baseline_path) if self.baseline else None
         states, conclusions = self.prefix if self.prefix is not None else (self.inc.noted(), None)
+        # The one loop over the lines with diagnostics, kept to a lookup and an append per line
+        # (a publish of 20,000 of them on every keystroke): each line's diagnostics are kept as
+        # one fragment, their JSON joined by commas, and one per diagnostic for the baseline.
         for state in states:
-            alive.add(state.serial)
-            cached = fragments.get(state.serial)
-            if cached is None or cached[0] != state.index:
-                cached = (state.index, [fragment(d, doc, state.delta, uri_of, self.settings.docs_url) for d in state.diagnostics])
-                fragments[state.serial] = cached
+            cached = get(state.serial)
+            if cached is None or cached[0] != state.index or (matcher is not None and cached[2] is None):
+                pieces = [fragment_bytes(d, doc, state.delta, uri_of, docs_url) for d in state.diagnostics]
+                # The single pieces are kept only for the baseline's filter (memory: a copy of all).
+                cached = fragments[state.serial] = (state.index, orjson.Fragment(b",".join(pieces)),
+                                                    pieces if matcher is not None else None)
             if matcher is None:
-                out += cached[1]
+                out.append(cached[1])
             else:
-                out += [f for d, f in zip(state.diagnostics, cached[1]) if not matcher.suppressed(d)]
-        if len(fragments) > len(alive):
+                out += [orjson.Fragment(f) for d, f in zip(state.diagnostics, cached[2]) if not matcher.suppressed(d)]
+        if len(fragments) > 2 * len(states) + 64:  # lines edited or gone: drop theirs, now and then
+            alive = {state.serial for state in states}
             for serial in [s for s in fragments if s not in alive]:
                 del fragments[serial]
         # Conclusions that did not change are the same objects as last time (the incremental

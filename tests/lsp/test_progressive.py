@@ -15,7 +15,7 @@ from test_server import HTML, change, fresh, key_of_engine, key_of_lsp, workdir 
 from server.lint import FIRST_PART_LINES
 from server.sync import PROGRESS_LINES
 
-LINES = 6000  # over PROGRESS_LINES: shown in parts (1,000, 2,000, then the rest)
+LINES = 6000  # over PROGRESS_LINES: shown in parts (500, 1,000, 2,000 lines, then the rest)
 
 
 def record(i: int) -> str:
@@ -55,7 +55,7 @@ async def test_the_first_check_is_published_in_parts_and_ends_with_the_full_set(
     await progress_ended(client)
     publishes = [sorted(map(key_of_lsp, found)) for at, version, found in client.history if at == uri and version == 1]
     expected = sorted(map(key_of_engine, fresh(text)))
-    assert len(publishes) >= 3  # 1,000 lines, 3,000 lines, all of them
+    assert len(publishes) >= 3  # 500 lines, 1,500 lines, ..., all of them
     assert publishes[-1] == expected
     # Each part is final for the lines it covers: what it shows is in the full set, and each
     # part shows more than the one before.
@@ -66,7 +66,7 @@ async def test_the_first_check_is_published_in_parts_and_ends_with_the_full_set(
     # The first part is every diagnostic of its lines, except the file-level ones drawn at the end
     # (placed at line 1: here RL503, no evaluation file).
     assert set(first) == {d for d in expected if d[1] < FIRST_PART_LINES and d[0] != "RL503"}
-    assert {line for _, line, _ in first} == {0, 400, 800}
+    assert {line for _, line, _ in first} == set(range(0, FIRST_PART_LINES, 400))
     # The whole-file conclusions (the blank line, near the end) and the duplicate of line 4 come
     # only once the check reaches them.
     assert not any(code in ("RL005", "RL403") for code, _, _ in first)
