@@ -194,7 +194,7 @@ class EmptyHardNegative(RecordRule):
     sentence-transformers drops nothing: an empty negative column of a triplet or n-tuple (or an
     empty document labeled negative in a labeled list) is fed to the model as an empty text,
     scored against the query. No fix there (removing a column breaks the layout); write a real
-    negative or drop the row.
+    negative or drop the row. A pair has no negative column: nothing to report there.
     """
 
     code, name, severity = "RL405", "empty-hard-negative", Severity.WARNING
@@ -231,7 +231,8 @@ class DuplicateHardNegative(RecordRule):
     In a sentence-transformers n-tuple, two negative columns with the same text; in a labeled
     list, a document labeled negative twice. Nothing is dropped there: the model scores the
     text twice, and it weighs double in the loss. No fix (a column or a list item that lines up
-    with its labels cannot just go); replace the copy with another negative.
+    with its labels cannot just go); replace the copy with another negative. A pair, triplet or
+    labeled pair holds at most one negative per row: nothing can repeat inside it.
     """
 
     code, name, severity = "RL406", "duplicate-hard-negative", Severity.WARNING

@@ -83,7 +83,8 @@ class QueryNearLeak(NearLeak):
     training leaks it as surely as a copy: the score then measures memory, not ranking. Exact
     copies (ignoring case and punctuation) are RL501; this rule reports queries whose cosine
     similarity to an evaluation query is at least `leak-similarity` (0.92). Each side is
-    reported where it is checked.
+    reported where it is checked. A sentence-transformers record's query is its first column,
+    reported there; either file may be JSONL or Parquet.
 
     ## Example
     train.jsonl: "how do I reset my password"; eval.jsonl: "how can I reset my password?"
