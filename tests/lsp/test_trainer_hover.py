@@ -100,3 +100,15 @@ async def test_the_configured_trainer_decides_for_a_cohere_file(client, workdir)
     assert "`flagembedding` (set in the config)" in query and "FlagEmbedding keeps the first 64" in query
     labels = await hints(client, path, 1)
     assert "/160 tokens (flagembedding cuts it)" in labels[0]
+
+
+@pytest.mark.asyncio
+async def test_an_st_duplicate_query_is_on_its_column_in_the_editor_too(client, workdir):
+    await start(client, workdir)
+    rows = [json.dumps({"question": "What is BM25?", "answer": "a ranking function", "neg_a": "x", "neg_b": "y"}),
+            json.dumps({"question": "what is bm25", "answer": "another answer", "neg_a": "z", "neg_b": "w"})]
+    found = await open_doc(client, workdir / "ntuple.jsonl", "\n".join(rows) + "\n")
+    duplicate = [d for d in found if d.code == "RL402"]
+    assert len(duplicate) == 1 and duplicate[0].range.start.line == 1
+    assert duplicate[0].range.start.character == rows[1].index('"question": ') + 12
+    assert duplicate[0].related_information[0].location.range.start.character == rows[0].index('"question": ') + 12
