@@ -129,20 +129,41 @@ class GroupRule(DatasetRule):
     def summarize(self, report: "Reporter", context: "FileContext", groups: int) -> None:
         """File-level conclusion from the number of distinct keys."""
 
-    # Streaming: keep the first occurrence of each key only.
+    # Streaming: keep the first occurrence of each key only, compactly (`_compact_key`): a text
+    # key as a 128-bit number, an occurrence without payload as its line alone. Kept per record
+    # and rule, a query's text (twice: RL401's and RL402's keys) and an object per occurrence
+    # were most of the memory of a large file.
     def start(self, context):
-        self._first: dict[object, Occurrence] = {}
+        self._first: dict[object, int | Occurrence] = {}
 
     def observe(self, record, report):
         first_of = self._first
         for key, payload in self.group_keys(record):
+            compact = _compact_key(key)
+            first = first_of.get(compact)
+            if first is None:
+                first_of[compact] = record.line if payload is None else Occurrence(record.line, payload)
+                continue
+            if not isinstance(first, Occurrence):
+                first = Occurrence(first, None)
             later = Occurrence(record.line, payload)
-            first = first_of.setdefault(key, later)
-            if first is not later and self.conflict(first, later):
+            if self.conflict(first, later):
                 self.report_conflict(report, record, first, later)
 
     def finish(self, report, context):
         self.summarize(report, context, len(self._first))
+
+
+_LOW_64 = (1 << 64) - 1
+
+
+def _compact_key(key: object) -> object:
+    """A group key as the streaming index keeps it: a text as two independent 64-bit hashes in
+    one number (two different texts share both with odds of about 2**-128, far below those of a
+    hardware fault), any other key as it is (the rules' other keys are hashes already)."""
+    if isinstance(key, str):
+        return (hash(key) << 64) ^ (hash("\x1f" + key) & _LOW_64)
+    return key
 
 
 @dataclass(frozen=True, slots=True)
