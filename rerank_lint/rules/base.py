@@ -79,6 +79,8 @@ class TextRule(Rule):
 
 
 class RecordRule(Rule):
+    # Text and record rules keep no state across records and look at no other line: `check
+    # --jobs` runs them on parts of a file in worker processes (rerank_lint/lint/parallel.py).
     def check_record(self, record: "Record", report: "Reporter") -> None:
         raise NotImplementedError
 
