@@ -149,7 +149,7 @@ def test_the_second_run_embeds_nothing(cache_dir):
 
 
 def test_cli_stats_and_check(tmp_path, cache_dir):
-    a, b = PARAPHRASES[1]
+    a, b = DRILL.format("dark areas"), DRILL.format("tight spaces")
     (tmp_path / "t.jsonl").write_text("".join(queries_file([a, *FILLER, b])))
     # A weak paraphrase verdict is info: `--fail-level warning` (the default) does not fail on it.
     result = run_cli("check", "--semantic", "--select", "RL601", "t.jsonl", cwd=tmp_path)
