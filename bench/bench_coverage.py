@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_coverage.py --cache-dir D   # reuse a cache (warm after a first run)
     .venv/bin/python bench/bench_coverage.py --scale 20000   # synthetic N x N vectors, numerical part only
     .venv/bin/python bench/bench_coverage.py --texts 20000   # N x N generated queries, the whole command
+    .venv/bin/python bench/bench_coverage.py --editor 20000  # the editor: one edit beside a full comparison
 
 `--texts N` writes a log of N distinct keyword queries and a training file of N distinct
 question-style queries (missing 10% of the log's topics) and runs `rerank-lint coverage` on them
@@ -99,15 +100,15 @@ def run(cache_dir: str, label: str, show_full: bool) -> dict:
     return {"embed": total_embed, "compare": total_compare, "encoded": encoded}
 
 
-def scale(n: int, isotropic: bool = False) -> None:
-    """Synthetic n x n (384 dims, 200 topics), training lacking 20 of them: time and memory of
-    the numerical part alone (the embedding time is the model's, measured above). Each topic
+def synthetic(n: int, isotropic: bool = False, seed: int = 0):
+    """Synthetic n x n unit vectors (384 dims, 200 topics), training lacking 20 of them:
+    (real texts, real, training texts, training, a sampler of more training vectors). Each topic
     spreads along a few directions of its own, as sentence embeddings do (MiniLM keeps 92-99% of
-    its energy on 128 principal axes); `--isotropic` spreads it in all 384 (the worst case, which
+    its energy on 128 principal axes); `isotropic` spreads it in all 384 (the worst case, which
     takes the exact path)."""
     import numpy as np
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     centres = rng.normal(size=(200, 384)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
 
@@ -127,6 +128,13 @@ def scale(n: int, isotropic: bool = False) -> None:
     train, _ = sample(np.arange(20, 200), n)
     texts_r = [f"q{i} t{l}" for i, l in enumerate(real_labels)]
     texts_t = [f"t{i}" for i in range(n)]
+    return texts_r, real, texts_t, train, lambda size: sample(np.arange(200), size)[0]
+
+
+def scale(n: int, isotropic: bool = False) -> None:
+    """The numerical part alone on `synthetic` n x n: time and memory (the embedding time is
+    the model's, measured by `--texts`)."""
+    texts_r, real, texts_t, train, _ = synthetic(n, isotropic)
     from rerank_lint.coverage.cache import cached_compare
     from rerank_lint.settings import Settings
 
@@ -233,6 +241,41 @@ def texts_run(folder: Path) -> None:
                       "auc": result.two_sample.auc if result.two_sample else None, "topics": len(result.topics)}))
 
 
+def editor(n: int, edits: int = 20) -> None:
+    """The editor's coverage on `synthetic` n x n: the first comparison, then `edits` edits that
+    each rewrite one training query (a new text, a new vector), beside a full comparison of the
+    edited set, in one run."""
+    import statistics
+
+    from rerank_lint.coverage import compare_queries
+    from rerank_lint.coverage.incremental import LiveCoverage
+
+    texts_r, real, texts_t, train, more = synthetic(n)
+    train = train.copy()
+    clock = time.perf_counter()
+    live = LiveCoverage(texts_r, real)
+    first = live.update(texts_t, train)
+    build = time.perf_counter() - clock
+    times, rechecked = [], []
+    fresh = more(edits)
+    for e in range(edits):
+        at = (e * 7919) % n
+        texts_t[at], train[at] = f"edited {e}", fresh[e]
+        clock = time.perf_counter()
+        result = live.update(texts_t, train)
+        times.append(time.perf_counter() - clock)
+        rechecked.append(live.rechecked)
+    clock = time.perf_counter()
+    full = compare_queries(texts_r, real, texts_t, train)
+    full_s = time.perf_counter() - clock
+    same = (result.coverage, result.fidelity, result.uncovered) == (full.coverage, full.fidelity, full.uncovered)
+    print(f"[editor] {n} x {n}: first comparison {build:.1f} s (coverage {first.coverage:.3f}); one rewritten "
+          f"training query: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+          f"({statistics.median(rechecked):.0f} queries re-checked, median); a full comparison of the edited set "
+          f"{full_s:.1f} s; full / edit = {full_s / statistics.median(times):.0f}; same figures as the full "
+          f"comparison: {same}; full comparisons by the editor: {live.rebuilds}; peak RSS {_rss_mb():.0f} MB")
+
+
 def _rss_mb() -> float:
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so a child would report its
     # parent's peak.
@@ -252,6 +295,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int)
     parser.add_argument("--isotropic", action="store_true")
     parser.add_argument("--texts", type=int)
+    parser.add_argument("--editor", type=int, help="the editor's incremental coverage on N x N synthetic vectors")
     parser.add_argument("--texts-run", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.texts_run:
@@ -259,6 +303,9 @@ def main() -> None:
         return
     if args.texts:
         texts_scale(args.texts)
+        return
+    if args.editor:
+        editor(args.editor)
         return
     if args.scale:
         scale(args.scale, args.isotropic)

@@ -35,6 +35,10 @@ import numpy as np
 from . import analysis, metrics
 from .result import CoverageResult, QuerySet
 
+# The same similarity computed by two products of different shapes can differ in its last bits:
+# a query exactly at a ball's edge (the k-th neighbour that defines a radius) must not be missed
+# for it. Re-checking a few more queries than needed is harmless: the re-check is exact.
+EDGE = 1e-4
 REBUILD_SHARE = 0.05
 REBUILD_MIN = 64  # changes below this count never rebuild
 EDITOR_NOTE = ("editor: the two-sample AUC, the style profile and the map are not recomputed per edit "
@@ -105,6 +109,7 @@ class LiveCoverage:
     def _apply(self, gone: list[str], came_texts: list[str], came_vectors) -> None:
         old_slots = np.array([self._slot.pop(t) for t in gone], dtype=np.int64)
         old_radius = self.train_radius[old_slots].copy()
+        old_vectors = self.train[old_slots].copy()  # their slots may be given to the queries that came
         self.alive[old_slots] = False
         for s in old_slots.tolist():
             self._text[s] = None
@@ -115,8 +120,8 @@ class LiveCoverage:
         before = np.zeros(0, dtype=np.float32)
         if self.threshold is None:
             # Radii a leaving or coming query can change: those whose ball holds it.
-            changed = np.concatenate([self.train[old_slots], self.train[new_slots]])
-            holders = alive[((self.train[alive] @ changed.T) >= self.train_radius[alive, None]).any(axis=1)]
+            changed = np.concatenate([old_vectors, self.train[new_slots]])
+            holders = alive[((self.train[alive] @ changed.T) >= self.train_radius[alive, None] - EDGE).any(axis=1)]
             moved = np.setdiff1d(holders, new_slots)
             before = self.train_radius[moved].copy()
             recompute = np.concatenate([moved, new_slots])
@@ -124,11 +129,11 @@ class LiveCoverage:
         else:
             self.train_radius[new_slots] = self.threshold
         # Real queries whose coverage these balls can change, re-checked against every ball.
-        balls = np.concatenate([old_slots, new_slots, moved, moved])
+        balls = np.concatenate([old_vectors, self.train[np.concatenate([new_slots, moved, moved])]])
         reach = np.concatenate([old_radius, self.train_radius[new_slots], before, self.train_radius[moved]])
         touched = np.zeros(len(self.real), dtype=bool)
         for r0, r1 in metrics._blocks(len(self.real), metrics.BLOCK_COLS):
-            touched[r0:r1] = ((self.real[r0:r1] @ self.train[balls].T) >= reach[None, :]).any(axis=1)
+            touched[r0:r1] = ((self.real[r0:r1] @ balls.T) >= reach[None, :] - EDGE).any(axis=1)
         rows = np.flatnonzero(touched)
         if len(rows):
             self.covered[rows] = _any_within(self.real[rows], self.train[alive], self.train_radius[alive])
@@ -199,7 +204,7 @@ class LiveCoverage:
             topics=topics, scattered=scattered, style=[], far_training=far, projection={},
             notes=self.build_notes + [EDITOR_NOTE], timings={"figures": round(time.perf_counter() - clock, 3)},
             training_faithful=faithful.tolist(),
-            training_nearest_similarity=[round(float(s), 4) for s in self.nearest_sim[rows]])
+            training_nearest_similarity=np.round(self.nearest_sim[rows].astype(np.float64), 4).tolist())
 
 
 def _any_within(rows, pool, pool_radius) -> np.ndarray:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rerank_lint.coverage import compare_queries, incremental
+from rerank_lint.coverage import compare_queries, incremental, metrics
 from rerank_lint.coverage.incremental import LiveCoverage
 from coverage_synthetic import make_topics, sample, texts
 
@@ -72,6 +72,9 @@ def test_edits_give_the_full_comparisons_figures(threshold):
             edits.vectors[0] = edits.vectors.pop(i + 1)
         result = live.update(edits.texts, edits.matrix())
         assert_same_as_full(result, real_texts, real, edits.texts, edits.matrix(), counts, threshold)
+        if threshold is None:  # the radii themselves, not only the figures they decide
+            rows = [live._slot[t] for t in edits.texts]
+            assert np.allclose(live.train_radius[rows], metrics.kth_neighbour_similarity(edits.matrix(), 5), atol=1e-5)
         seen.add((result.coverage, result.fidelity))
     assert len(seen) >= 3  # the edits did change the figures
     assert live.rebuilds == 1  # every edit was an update, not a comparison of everything
