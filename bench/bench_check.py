@@ -24,6 +24,7 @@ Rows (`--sizes`, comma-separated; default all):
   real30k    30k records: the real cohere_synthetic_finetune records repeated with numbered
              queries (~21 MB; the data of the issue's first figure, as bench_lsp builds it)
   100k       100k Cohere records (~220 MB)
+  300k       300k Cohere records (~660 MB; not in the default set: between 100k and 661k when time is short)
   661k       661k Cohere records (~1.45 GB, under the platform's 1.5 GB limit)
   tiny1m     1M tiny Cohere records (~130 MB): memory per record
   line10mb   one 10 MB line with diagnostics (HTML tags, a URL, an entity, over budget)
@@ -288,6 +289,7 @@ def rows(quick: bool) -> list[Row]:
         Row("bge30k", f"check {30_000 // q:,} BGE records (eedi-like)", lambda p, n=30_000 // q: datagen.write(p, "bge", n), 30_000 // q),
         Row("real30k", f"check {30_000 // q:,} real Cohere records, repeated", lambda p, n=30_000 // q: real_repeated(p, n), 30_000 // q),
         Row("100k", f"check {100_000 // q:,} Cohere records", lambda p, n=100_000 // q: datagen.write(p, "cohere", n), 100_000 // q, big=True),
+        Row("300k", f"check {300_000 // q:,} Cohere records", lambda p, n=300_000 // q: datagen.write(p, "cohere", n), 300_000 // q, big=True),
         Row("661k", f"check {661_000 // q:,} Cohere records", lambda p, n=661_000 // q: datagen.write(p, "cohere", n), 661_000 // q, big=True),
         Row("tiny1m", f"check {1_000_000 // q:,} tiny records", lambda p, n=1_000_000 // q: datagen.write(p, "tiny", n), 1_000_000 // q, big=True),
         Row("line10mb", f"one {10 / q:g} MB line with diagnostics", lambda p, s=10_000_000 // q: datagen.huge_line(p, s), 2, memory=True),
