@@ -7,7 +7,7 @@ the figures include message serialization and transport; it parses what it recei
 orjson rather than through cattrs so that the client's own cost stays out of the numbers.
 
     python bench/bench_lsp.py [--records 20000] [--edits 40] [--full-edits 8] [--semantic-edits 10]
-                              [--before TREE]
+                              [--before TREE] [--problem-every K]
 
 didOpen → diagnostics is measured twice: to the first publish (the server shows a large file's
 first check in parts, from the top) and to the last publish of the first check (the one before
@@ -47,8 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real" / "cohere_synthetic_finetune.jsonl"
 
 
-def make_dataset(records: int) -> str:
-    """Real Cohere records, repeated with numbered queries so that they stay distinct."""
+def make_dataset(records: int, problem_every: int = 0) -> str:
+    """Real Cohere records, repeated with numbered queries so that they stay distinct; with
+    `problem_every` k, every k-th record's first relevant passage ends with an HTML tag
+    (two RL202 diagnostics each): a file with many diagnostics to publish on every edit."""
     if REAL.is_file():
         base = [orjson.loads(l) for l in REAL.read_bytes().splitlines() if l.strip()]
     else:
@@ -58,6 +60,8 @@ def make_dataset(records: int) -> str:
     for i in range(records):
         record = dict(base[i % len(base)])
         record["query"] = f"{record['query']} (#{i})"
+        if problem_every and i % problem_every == 0 and record.get("relevant_passages"):
+            record["relevant_passages"] = [record["relevant_passages"][0] + " <b>note</b>", *record["relevant_passages"][1:]]
         lines.append(orjson.dumps(record).decode())
     return "\n".join(lines) + "\n"
 
@@ -353,16 +357,19 @@ async def main() -> None:
     parser.add_argument("--query-every", type=int, default=10,
                         help="semantic document: number every k-th query (fewer distinct texts to embed)")
     parser.add_argument("--semantic-only", action="store_true", help="skip the cheap rows")
+    parser.add_argument("--problem-every", type=int, default=0, metavar="K",
+                        help="an HTML tag in every K-th record (two diagnostics each): many diagnostics per publish")
     parser.add_argument("--before", type=Path, metavar="TREE",
                         help="also run the incremental row with the server of this checkout (e.g. a git worktree of an older commit)")
     parser.add_argument("--semantic-cache", type=Path, help="embedding cache folder to keep between runs (default: a fresh one)")
     args = parser.parse_args()
-    text = make_dataset(args.records)
+    text = make_dataset(args.records, args.problem_every)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "train.jsonl"
         path.write_text(text)
         (Path(folder) / "rerank-lint.toml").write_text("")
-        print(f"{args.records} records, {len(text.encode()) / 1e6:.1f} MB, one-character edits inside a passage")
+        problems = f", an HTML tag in every {args.problem_every}th record" if args.problem_every else ""
+        print(f"{args.records} records, {len(text.encode()) / 1e6:.1f} MB{problems}, one-character edits inside a passage")
         results = [] if args.semantic_only else [await run("incremental", {}, path, text, args.edits)]
         if args.before and not args.semantic_only:
             results.append(await run("before", {}, path, text, args.edits, args.before.resolve()))

@@ -5,8 +5,8 @@ stale diagnostics never reach the client. Handlers that read the lint state run 
 worker too (`in_lint_thread`), once the document's lint is current.
 
 The first check of a large document (one that gets `$/progress`) is shown as it goes, as
-ruff's and typos' servers show results fast: its first `FIRST_PART_LINES` lines, then twice as
-many each time, each part published to a push client with the diagnostics of the lines checked
+ruff's and typos' servers show results fast: its first `FIRST_PART_LINES` lines, then four times
+as many each time, each part published to a push client with the diagnostics of the lines checked
 so far, which are final; the last publish, just before the progress ends, is the whole file's.
 Edits that arrive meanwhile are applied between parts; once the text has changed, only the
 whole result of a version is published, so that the first publish of any edited version is
@@ -63,7 +63,7 @@ async def lint_until_current(ls: Server, state: DocumentState, progress: bool) -
             if state.closed:
                 return
             if not complete:
-                limit *= 2
+                limit *= 4  # few parts: each publish carries all the diagnostics found so far
                 if message is not None and version == state.opened_version == state.doc.version and not state.pending \
                         and not state.needs_rebuild:
                     ls.write(message)

@@ -15,7 +15,7 @@ from test_server import HTML, change, fresh, key_of_engine, key_of_lsp, workdir 
 from server.lint import FIRST_PART_LINES
 from server.sync import PROGRESS_LINES
 
-LINES = 6000  # over PROGRESS_LINES: shown in parts (500, 1,000, 2,000 lines, then the rest)
+LINES = 6000  # over PROGRESS_LINES: shown in parts (500, then 2,000 more lines, then the rest)
 
 
 def record(i: int) -> str:
@@ -55,7 +55,7 @@ async def test_the_first_check_is_published_in_parts_and_ends_with_the_full_set(
     await progress_ended(client)
     publishes = [sorted(map(key_of_lsp, found)) for at, version, found in client.history if at == uri and version == 1]
     expected = sorted(map(key_of_engine, fresh(text)))
-    assert len(publishes) >= 3  # 500 lines, 1,500 lines, ..., all of them
+    assert len(publishes) >= 3  # 500 lines, 2,500 lines, all of them
     assert publishes[-1] == expected
     # Each part is final for the lines it covers: what it shows is in the full set, and each
     # part shows more than the one before.
