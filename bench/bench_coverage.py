@@ -116,12 +116,18 @@ def synthetic(n: int, isotropic: bool = False, seed: int = 0):
 
     def sample(topic_ids, size):
         labels = rng.choice(topic_ids, size)
-        if isotropic:
-            noise = rng.normal(scale=0.04, size=(size, 384)).astype(np.float32)
-        else:
-            coef = rng.normal(scale=0.3, size=(size, 8)).astype(np.float32)
-            noise = np.einsum("ns,nsd->nd", coef, spread[labels]) + rng.normal(scale=0.005, size=(size, 384)).astype(np.float32)
-        x = centres[labels] + noise
+        x = np.empty((size, 384), dtype=np.float32)
+        # In chunks: the spread of 100k points at once (n x 8 x 384) would be 1.2 GB of the
+        # benchmark's own, counted in the peak RSS it reports.
+        for start in range(0, size, 4096):
+            part = labels[start:start + 4096]
+            if isotropic:
+                noise = rng.normal(scale=0.04, size=(len(part), 384)).astype(np.float32)
+            else:
+                coef = rng.normal(scale=0.3, size=(len(part), 8)).astype(np.float32)
+                noise = np.einsum("ns,nsd->nd", coef, spread[part]) + \
+                    rng.normal(scale=0.005, size=(len(part), 384)).astype(np.float32)
+            x[start:start + len(part)] = centres[part] + noise
         return x / np.linalg.norm(x, axis=1, keepdims=True), labels
 
     real, real_labels = sample(np.arange(200), n)
@@ -135,6 +141,7 @@ def scale(n: int, isotropic: bool = False) -> None:
     """The numerical part alone on `synthetic` n x n: time and memory (the embedding time is
     the model's, measured by `--texts`)."""
     texts_r, real, texts_t, train, _ = synthetic(n, isotropic)
+    print(f"[scale] generated; peak RSS so far {_rss_mb():.0f} MB")
     from rerank_lint.coverage.cache import cached_compare
     from rerank_lint.settings import Settings
 
