@@ -168,7 +168,7 @@ class Linter:
         context.is_eval = is_eval or train_path is not None
         reporter = Reporter(context, self.severities)
         try:
-            yield from self._run(stream, context, reporter, self.forced_schema, line_check or self._check_line_content)
+            yield from self._run(stream, context, reporter, self.forced_schema, line_check)
         finally:
             context.store.close()
 
@@ -208,7 +208,7 @@ class Linter:
     # --- the loop ---------------------------------------------------------------------
 
     def _run(self, stream: BinaryIO, context: FileContext, reporter: Reporter, forced: Schema | None,
-             line_check: LineCheck):
+             line_check: LineCheck | None = None):
         head = _sniff(stream)
         if looks_binary(head):
             reporter.bind(0, b"", None)
@@ -219,6 +219,7 @@ class Linter:
         # A rule whose start() returns False has nothing to observe in this file (no paired
         # file, a file-level check only): it is not called for every record.
         observers = self.start_rules(self.dataset_rules, reporter, context)
+        line_check = line_check or self._check_line_content
         blank_run: list[Line] = []
         crlf_lines: list[int] = []
         last: Line | None = None

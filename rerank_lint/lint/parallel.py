@@ -20,16 +20,15 @@ RERANK_LINT_RANGE_BYTES sets the range size (tests split small crafted files wit
 
 from __future__ import annotations
 
-import copyreg
 import dataclasses
 import gc
 import io
 import multiprocessing
 import os
-import pickle
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Iterator
 
@@ -212,7 +211,7 @@ class _RangeMerger:
         self._pending: deque[tuple[_Range, Future]] = deque()
         self._decided = decided
         codes = tuple(sorted(rule.code for rule in linter.text_rules + linter.record_rules))
-        settings = pickle.dumps(linter.settings)
+        settings = bytes(ForkingPickler.dumps(linter.settings))
         self._task = lambda r, fmt: _Task(settings, codes, str(path), display, size, context, fmt, r)
         self._current: _RangeResult | None = None
         self._end = 0  # line number after the current range
@@ -253,7 +252,7 @@ class _RangeMerger:
             raise OSError("the file changed while it was being checked (it has more lines than when it was split)")
         range_, future = self._pending.popleft()
         self._submit()
-        self._current = pickle.loads(future.result())
+        self._current = ForkingPickler.loads(future.result())
         self._end = range_.first_line + range_.lines
         self._next_found = 0
 
@@ -304,7 +303,7 @@ def _check_range(task: _Task) -> _RangeResult:
         if len(_LINTERS) >= 4:  # per-file settings: a few kinds in one run
             _LINTERS.clear()
         codes = set(task.codes)
-        linter = _LINTERS[task.settings] = Linter(pickle.loads(task.settings), only=lambda cls: cls.code in codes,
+        linter = _LINTERS[task.settings] = Linter(ForkingPickler.loads(task.settings), only=lambda cls: cls.code in codes,
                                                    stop_on_config_error=True)
     opener = lambda: open(task.path, "rb")  # noqa: E731
     context = linter.file_context(task.display, LineStore(opener), task.size,
@@ -343,21 +342,22 @@ def _constructor_reducer(cls):
 # The diagnostics go back to the main process rebuilt by their constructors: pickle's default
 # for a frozen dataclass sets each field through a Python-level __setstate__, which made sending
 # them a fifth of the cost of finding them (10k diagnostics: 0.9 s, 0.47 s this way).
-_DISPATCH = copyreg.dispatch_table.copy()
-_DISPATCH.update((cls, _constructor_reducer(cls)) for cls in (Position, Range, Edit, LineEdit, Fix, Related, Diagnostic))
+_DISPATCH = {cls: _constructor_reducer(cls) for cls in (Position, Range, Edit, LineEdit, Fix, Related, Diagnostic)}
 
 
 def _dumps(result: _RangeResult) -> bytes:
+    # Only multiprocessing's own channel between this run's processes carries pickles (as every
+    # ProcessPoolExecutor does); nothing from a file is ever unpickled.
     buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH
+    pickler = ForkingPickler(buffer)
+    pickler.dispatch_table.update(_DISPATCH)
     pickler.dump(result)
     return buffer.getvalue()
 
 
 def _picklable(exc: Exception) -> BaseException:
     try:
-        pickle.loads(pickle.dumps(exc))
+        ForkingPickler.loads(ForkingPickler.dumps(exc))
         return exc
     except Exception:  # noqa: BLE001
         return RuntimeError(f"{exc.__class__.__name__}: {exc}")
