@@ -2,7 +2,7 @@
 sentence-transformers' column order (RL109-RL112) and FlagEmbedding's negative groups (RL412).
 
 sentence-transformers reads columns by ORDER (names do not matter; every column but
-`label`/`labels`/`score`/`scores` is an input): `describe_layout` reads a record that way.
+`label`/`labels`/`score`/`scores` is an input): `source.layout.describe_layout` reads a record that way.
 """
 
 from __future__ import annotations

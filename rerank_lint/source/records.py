@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from rerank_lint.source.layout import describe_layout
 from rerank_lint.source.spans import FieldSpan, LineSpans, LiteralIndex, locate
 
 
@@ -46,7 +47,7 @@ BGE = Schema(
     ("query", "pos", "neg"),
 )
 # The keys are empty: a sentence-transformers record's texts are its columns in order
-# (`st_layout`), so the Cohere/BGE rules that look up `relevant_key` find nothing to check.
+# (`describe_layout`), so the Cohere/BGE rules that look up `relevant_key` find nothing to check.
 ST = Schema(Format.ST, "", "", frozenset(), ())
 SCHEMAS = {Format.COHERE: COHERE, Format.BGE: BGE, Format.ST: ST}
 
@@ -62,15 +63,9 @@ def detect_format(data: dict) -> Format | None:
         return Format.COHERE
     if "pos" in data or "neg" in data:
         return Format.BGE
-    if st_layout(data).kind != "unknown":
+    if describe_layout(data).kind != "unknown":
         return Format.ST
     return None
-
-
-def st_layout(data: dict):
-    from rerank_lint.trainers.profiles import describe_layout
-
-    return describe_layout(data)
 
 
 def schema_for(data: dict, forced: "Schema | None" = None, file_schema: "Schema | None" = None) -> "Schema":
@@ -146,7 +141,7 @@ class Record:
         if self.schema.format is not Format.ST:
             return None
         if self._layout is None:
-            self._layout = st_layout(self.data)
+            self._layout = describe_layout(self.data)
         return self._layout
 
     @property

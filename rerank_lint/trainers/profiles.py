@@ -3,7 +3,7 @@ and which checks only its platform makes.
 
 Facts from the trainers' own code (see ../shared/TRAINERS.md): sentence-transformers'
 CrossEncoderTrainer reads any columns by ORDER (names do not matter, every column but
-`label`/`labels`/`score`/`scores` is an input); FlagEmbedding reads `query`/`pos`/`neg`;
+`label`/`labels`/`score`/`scores` is an input; `source.layout` reads that); FlagEmbedding reads `query`/`pos`/`neg`;
 Cohere's retired platform read `query`/`relevant_passages`/`hard_negatives`.
 
 Nothing here imports anything heavy: the cheap path detects the trainer from the first records.
@@ -18,8 +18,6 @@ SENTENCE_TRANSFORMERS = "sentence-transformers"
 FLAGEMBEDDING = "flagembedding"
 COHERE = "cohere"
 
-# Column names sentence-transformers never feeds to the model (it reads them as the target).
-LABEL_COLUMNS = ("label", "labels", "score", "scores")
 
 # Rules that only one platform enforces: an error there, and no error for any other trainer.
 # RL411 is the 1.5 GB cap (file-too-large); RL503 is Cohere setting aside part of the training
@@ -160,72 +158,3 @@ def detect_trainer(records: Iterable[object], limit: int = 200) -> Detection:
     best = max(votes.values())
     trainer = next((name for name in (COHERE, FLAGEMBEDDING, SENTENCE_TRANSFORMERS) if votes[name] == best), None)
     return Detection(trainer if best else None, votes, sampled)
-
-
-# Column names that are almost always bookkeeping, not text for the model: as inputs they make
-# sentence-transformers train on "query [SEP] passage [SEP] 12345".
-_METADATA_NAMES = frozenset({
-    "id", "_id", "idx", "index", "qid", "pid", "docid", "doc_id", "query_id", "passage_id", "corpus_id",
-    "source", "dataset", "split", "lang", "language", "url", "meta", "metadata", "type", "task", "category",
-    "timestamp", "date", "created_at", "uuid", "hash",
-})
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _is_text_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _looks_like_metadata(name: str, value: object) -> bool:
-    lowered = name.lower()
-    if lowered in _METADATA_NAMES or lowered.endswith("_id") or lowered.endswith("_ids"):
-        return True
-    # The trainer would stringify a number, a boolean, a null or an object and feed it in.
-    return not (_is_text(value) or _is_text_list(value))
-
-
-@dataclass(frozen=True)
-class ColumnLayout:
-    """How sentence-transformers reads one record: by column order, whatever the names."""
-
-    kind: str  # one of ST_LAYOUTS, or "unknown"
-    inputs: tuple[str, ...]  # every non-label column, in order: what the model is fed
-    query: str | None  # the first input column
-    passages: tuple[str, ...]  # the other input columns that hold texts
-    label: str | None  # the first label/labels/score/scores column
-    extra: tuple[str, ...]  # input columns that look like bookkeeping but become inputs
-
-
-def describe_layout(record: Mapping[str, object]) -> ColumnLayout:
-    """The sentence-transformers layout of a record, read the way the trainer reads it.
-
-    The first input column is the query (the "anchor"), every other input column a passage to
-    the trainer, an `id` or `source` column too: those are reported in `extra` and left out of
-    `passages`. The kind follows `mine_hard_negatives`' output names.
-    """
-    names = list(record)
-    label = next((n for n in names if n in LABEL_COLUMNS), None)
-    inputs = tuple(n for n in names if n not in LABEL_COLUMNS)
-    query = inputs[0] if inputs else None
-    rest = inputs[1:]
-    extra = tuple(n for n in rest if _looks_like_metadata(n, record[n]))
-    if query is not None and _looks_like_metadata(query, record[query]):
-        extra = (query,) + extra
-    passages = tuple(n for n in rest if n not in extra)
-    # The kind is that of the text columns (what the file means to hold); `extra` says what the
-    # trainer will feed in besides.
-    label_value = record[label] if label is not None else None
-    kind = "unknown"
-    if len(passages) == 1 and _is_text_list(record[passages[0]]) and isinstance(label_value, list):
-        kind = "labeled-list"
-    elif len(passages) == 1 and _is_text(record[passages[0]]):
-        kind = "labeled-pair" if label is not None else "pair"
-    elif len(passages) >= 2 and all(_is_text(record[n]) for n in passages):
-        if label is None:
-            kind = "triplet" if len(passages) == 2 else "n-tuple"
-        elif isinstance(label_value, list):
-            kind = "n-tuple-scores"
-    return ColumnLayout(kind, inputs, query, passages, label, extra)

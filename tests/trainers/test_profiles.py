@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from rerank_lint.trainers.profiles import (COHERE, FLAGEMBEDDING, PROFILES, SENTENCE_TRANSFORMERS, describe_layout,
-                                           detect_trainer, profile)
+from rerank_lint.source.layout import describe_layout
+from rerank_lint.trainers.profiles import COHERE, FLAGEMBEDDING, PROFILES, SENTENCE_TRANSFORMERS, detect_trainer, profile
 from trainer_tokenizers import REAL_DATA
 
 
