@@ -171,6 +171,13 @@ def neighbours(real, train, k: int, similarity_threshold: float | None, fast: bo
         if reduced is not None:
             real_radius = fastpath.kth_neighbour_similarity(real, reduced[0], k)
             train_radius = fastpath.kth_neighbour_similarity(train, reduced[1], k)
+            agreement = min(fastpath.radius_agreement(real, real_radius, k, seed),
+                            fastpath.radius_agreement(train, train_radius, k, seed))
+            if agreement < fastpath.MIN_RADIUS_AGREEMENT:
+                notes.append(f"the reduced neighbour search found the exact k-NN radius for only {agreement:.0%} of a "
+                             f"sample of queries: the radii were computed on the full vectors")
+                real_radius = metrics.kth_neighbour_similarity(real, k)
+                train_radius = metrics.kth_neighbour_similarity(train, k)
         else:
             real_radius = metrics.kth_neighbour_similarity(real, k)
             train_radius = metrics.kth_neighbour_similarity(train, k)
