@@ -49,6 +49,18 @@ class RecordTexts(NamedTuple):
     # when they line up with its passages: the judge trusts them above any model (RL603).
     teacher: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     query_key: str = "query"  # the query's key: a sentence-transformers record's first column
+    # A sentence-transformers record's passages sit in columns, not in one list per role: there
+    # a slot is the passage's position among those of its role, and these say its (key, index).
+    # Empty for Cohere/BGE, whose slots are the list indexes under relevant_key / negative_key.
+    positive_places: tuple[tuple[str, int | None], ...] = ()
+    negative_places: tuple[tuple[str, int | None], ...] = ()
+
+    def positive_at(self, slot: int) -> tuple[str, int | None]:
+        """(key, list index) of a relevant passage, for a diagnostic on it."""
+        return self.positive_places[slot] if self.positive_places else (self.relevant_key, slot)
+
+    def negative_at(self, slot: int) -> tuple[str, int | None]:
+        return self.negative_places[slot] if self.negative_places else (self.negative_key, slot)
 
 
 def _teacher_of(record) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
@@ -143,14 +155,32 @@ class SemanticIndex:
     def _texts_of(self, record, line: int) -> RecordTexts:
         table = self.table
         query = record.query_ref
+        query_id = table.id(query[1]) if query is not None else NO_TEXT
+        query_key = query[0] if query is not None else "query"
+        if record.layout is not None:
+            return self._column_texts_of(record, line, query_id, query_key)
         return RecordTexts(
-            line, record.schema.relevant_key, record.schema.negative_key,
-            table.id(query[1]) if query is not None else NO_TEXT,
+            line, record.schema.relevant_key, record.schema.negative_key, query_id,
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.relevant()) if t != NO_TEXT),
             tuple((i, t) for i, t in ((i, table.id(s)) for i, s in record.negatives()) if t != NO_TEXT),
             _teacher_of(record),
-            query[0] if query is not None else "query",
+            query_key,
         )
+
+    def _column_texts_of(self, record, line: int, query_id: int, query_key: str) -> RecordTexts:
+        """A sentence-transformers record read by role (`record.passages()`); a passage whose
+        label says neither relevant nor negative is left out, as no rule can judge it."""
+        places: dict[bool, list[tuple[str, int | None]]] = {True: [], False: []}
+        ids: dict[bool, list[tuple[int, int]]] = {True: [], False: []}
+        for key, index, text, relevant in record.passages():
+            if relevant is None or not isinstance(text, str):
+                continue
+            text_id = self.table.id(text)
+            if text_id != NO_TEXT:
+                ids[relevant].append((len(places[relevant]), text_id))
+            places[relevant].append((key, index))
+        return RecordTexts(line, "", "", query_id, tuple(ids[True]), tuple(ids[False]), None, query_key,
+                           tuple(places[True]), tuple(places[False]))
 
     def sync(self, records) -> None:
         """Make the index hold the document's records now: `(serial, line, record)` in line

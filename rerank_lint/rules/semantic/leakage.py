@@ -116,7 +116,9 @@ class PassageNearLeak(NearLeak):
     A relevant passage seen in training, even reworded or reformatted, is easier to rank at
     evaluation time: the score overstates how the model does on new documents. Exact copies
     are RL502; this rule reports relevant passages whose cosine similarity to a relevant
-    passage of the other file is at least `leak-similarity` (0.92).
+    passage of the other file is at least `leak-similarity` (0.92). A sentence-transformers
+    record's relevant passage is its positive column (or a passage its label says is relevant),
+    reported there.
 
     ## Example
     The same product description with a different first sentence in train.jsonl and eval.jsonl.
@@ -136,7 +138,7 @@ class PassageNearLeak(NearLeak):
             for slot, text in record.positives:
                 if text not in seen:
                     seen.add(text)
-                    found.append((record.line, record.relevant_key, slot, text))
+                    found.append((record.line, *record.positive_at(slot), text))
         return found
 
     def theirs(self, side):

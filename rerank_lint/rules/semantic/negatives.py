@@ -22,7 +22,7 @@ class NegativeScores:
     """Per hard negative of the records with a query and a relevant passage."""
 
     record: "np.ndarray"  # position in index.records
-    slot: "np.ndarray"  # index in the record's negative list
+    slot: "np.ndarray"  # index in the record's negative list (RecordTexts.negative_at says where)
     text: "np.ndarray"  # text id
     to_query: "np.ndarray"  # cosine(query, negative)
     lowest_positive: "np.ndarray"  # the record's lowest cosine(query, relevant passage)
@@ -101,8 +101,8 @@ class NegativeRule(SemanticRule):
                     continue
                 current = record.line
             message, slot, what = self.describe(scores, k)
-            related = report.related_value(record.line, record.relevant_key, slot, what)
-            report.at_value(self, record.negative_key, int(scores.slot[k]), message, related=[related])
+            related = report.related_value(record.line, *record.positive_at(slot), what)
+            report.at_value(self, *record.negative_at(int(scores.slot[k])), message, related=[related])
 
 
 class EasyNegative(NegativeRule):
@@ -113,7 +113,9 @@ class EasyNegative(NegativeRule):
     guide); a random or off-topic passage is ranked last by any model and teaches nothing. A
     negative is reported when its cosine similarity to the query is below `easy-negative-floor`
     (0.05), or below `easy-negative-ratio` (0.30) times that of the record's least similar
-    relevant passage.
+    relevant passage. A sentence-transformers record's passages are read by role (the first
+    passage column of a triplet or n-tuple is the positive; a labeled list says it by label),
+    and each negative is reported on its own column, e.g. `negative_2`.
 
     ## Example
     Query "How do I reset my password?", relevant passage about the reset page, hard negative
@@ -174,7 +176,8 @@ class FalseNegative(NegativeRule):
     relevant passage's (TopK-PercPos; NV-Retriever uses 0.95) is a warning; the embedding
     model's verdict (the same share of cosines, or the near-copy test) is info only, because a
     22M-parameter bi-encoder tells "is about the query" well and "answers it" badly. The scores
-    are in the message. An exact copy is RL404's.
+    are in the message. An exact copy is RL404's. A sentence-transformers record is read as for
+    RL602: the negative is reported on its own column (or list element), the positive related.
 
     ## Severity
     A `severity` override of RL603 sets the level of the strong verdicts (a teacher's clear
@@ -256,8 +259,8 @@ class FalseNegative(NegativeRule):
             else:
                 what = "the relevant passage the judge scores lowest"
             strong = verdict.strong(ratio)
-            related = report.related_value(record.line, record.relevant_key, slot, what)
-            report.at_value(self, record.negative_key, int(scores.slot[k]),
+            related = report.related_value(record.line, *record.positive_at(slot), what)
+            report.at_value(self, *record.negative_at(int(scores.slot[k])),
                             f"probable false negative: {found}{self._caveat(verdict, strong)}", related=[related],
                             weak=not strong)
 
