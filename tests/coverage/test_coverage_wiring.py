@@ -77,6 +77,20 @@ def test_check_semantic_reports_the_missing_topic_and_the_odd_query(project, cap
     assert any(d["location"]["row"] == len(NETWORK_QUESTIONS) + 1 for d in by_code["RL610"])
 
 
+def test_unasked_st_query_is_reported_on_its_query_column(project, capsys, tmp_path):
+    # A sentence-transformers triplet: the query is the first column, whatever its name.
+    lines = [json.dumps({"question": q, "answer": f"answer {i}", "wrong": f"other {i}"})
+             for i, q in enumerate(NETWORK_QUESTIONS + [ODD])]
+    train = tmp_path / "st_train.jsonl"
+    train.write_text("".join(line + "\n" for line in lines))
+    main(["check", str(train), "--semantic", "--format", "json", "--config", str(project / "rerank-lint.toml")])
+    found = [d for d in json.loads(capsys.readouterr().out) if d["code"] == "RL610"]
+    odd = [d for d in found if d["location"]["row"] == len(NETWORK_QUESTIONS) + 1]
+    assert odd, found
+    line = lines[-1]
+    assert odd[0]["location"]["column"] == line.index(json.dumps(ODD)) + 1  # on the value of "question"
+
+
 def test_borderline_coverage_is_info(project, capsys, tmp_path):
     main(["coverage", str(project / "train.jsonl"), "--format", "json", "--config", str(project / "rerank-lint.toml")])
     coverage = json.loads(capsys.readouterr().out)["coverage"]

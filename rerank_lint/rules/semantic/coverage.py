@@ -138,7 +138,8 @@ class UnaskedTrainingQuery(CoverageRule):
     will not meet, and may pull it away from the real ones. The query is outside the k-NN ball
     of every real query (the precision of Kynkäänniemi et al. 2019), or below
     `coverage-similarity` to all of them; the message gives the similarity and the nearest real
-    query. Reported for the farthest ones (at most 200), as information: a few are normal.
+    query. Reported for the farthest ones (at most 200), as information: a few are normal; on
+    the query, a sentence-transformers record's first column.
 
     ## Example
     A log of product searches, and a training query "Write a haiku about the ocean".
@@ -151,9 +152,10 @@ class UnaskedTrainingQuery(CoverageRule):
     summary = "a training query is far from every real user query"
 
     def report(self, report, result, lines):
+        key_of = self.index.query_key_of()
         for far in result.far_training:
             if far.index >= len(lines) or not report.rebind(lines[far.index]):
                 continue
-            report.at_value(self, "query", None, f"no real user query is near this one; the nearest in "
-                                                 f"{result.real.source} (cosine {far.similarity:.2f}): "
-                                                 f"{preview(far.nearest_real)!r}")
+            report.at_value(self, key_of.get(lines[far.index], "query"), None,
+                            f"no real user query is near this one; the nearest in {result.real.source} "
+                            f"(cosine {far.similarity:.2f}): {preview(far.nearest_real)!r}")
