@@ -1,6 +1,7 @@
 """Parquet input: the same checks as JSONL, positions as row + column, read batch by batch."""
 
 import json
+import re
 
 import orjson
 import pytest
@@ -75,6 +76,19 @@ def test_text_output_shows_row_and_column(tmp_path, monkeypatch, capsys):
     assert lines[duplicate] == "train.parquet:row 8:column query: RL402 the query repeats row 3"
     assert lines[duplicate + 1] == "    train.parquet:row 3: first occurrence of the query"
     assert "[*]" not in out and "--fix" not in out  # nothing is offered as fixable
+
+
+def test_html_report_names_rows(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, cohere_rows())
+    assert main(["report", "train.parquet", "-o", "report.html"]) == 0
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    problems = html.split("id='problems'")[1].split("</table>")[0]
+    # The first RL103 is the empty query of dataset[5]: row 6, as the text output says.
+    assert re.search(r"RL103 [^<]*</span></td>.*?<td>row 6: ", problems)
+    assert "line " not in problems
+    groups = html.split("id='groups'")[1].split("</table>")[0]
+    assert "<th>rows</th>" in groups and "<th>lines</th>" not in groups
 
 
 def test_json_carries_row_and_column(tmp_path, monkeypatch, capsys):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rerank_lint.diagnostics.diagnostic import Diagnostic
 from rerank_lint.output import Summary
+from rerank_lint.source.parquet import is_parquet
 
 # Rules whose diagnostics link a record to an earlier copy or paraphrase of it: together they
 # draw the near-duplicate groups of the file.
@@ -48,6 +49,7 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     docs_url: str | None = None  # where rule docs are published (`docs-url`), for links
     coverage: object | None = None  # a coverage.CoverageResult when `user-queries` / --queries is set
+    unit: str = "line"  # how the report names a place: "row" in a Parquet file, as the text output does
 
 
 class _Groups:
@@ -96,7 +98,7 @@ def collect(path: Path, display: str, settings, eval_path: Path | None, train_pa
     wanted = {line for group in duplicate_groups[:10] for line in group[:1]}
     data = ReportData(display, stats, summary, examples, duplicate_groups,
                       {line: q for line, q in queries.items() if line in wanted}, settings.min_hard_negatives,
-                      docs_url=settings.docs_url)
+                      docs_url=settings.docs_url, unit="row" if is_parquet(path) else "line")
     if index is not None:
         data.similarities = _similarities(index, settings)
     if settings.user_queries:

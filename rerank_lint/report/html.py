@@ -162,7 +162,7 @@ def problems_table(data: ReportData) -> str:
         name = f"<a href='{escape(url)}'>{name}</a>" if url else f"<span title='{escape(REGISTRY[code].summary)}'>{name}</span>"
         cells.append(f"<tr><td>{name}</td>"
                      f"<td class='{severity}'>{severity}</td><td class='n'>{n}</td>"
-                     f"<td>{'the file' if example.line is None else f'line {example.line + 1}'}: {escape(example.message)}</td></tr>")
+                     f"<td>{'the file' if example.line is None else f'{data.unit} {example.line + 1}'}: {escape(example.message)}</td></tr>")
     more = len(s.by_code) - len(rows)
     tail = f"<p class='sub'>{more} more rules with problems: run <code>rerank-lint check</code>.</p>" if more > 0 else ""
     return ("<table id='problems'><tr><th>rule</th><th>severity</th><th>problems</th><th>first one</th></tr>"
@@ -177,7 +177,7 @@ def groups_table(data: ReportData) -> str:
         lines = ", ".join(str(line + 1) for line in group[:8]) + (", …" if len(group) > 8 else "")
         cells.append(f"<tr><td class='n'>{len(group)}</td><td>{escape(data.queries.get(group[0], ''))}</td>"
                      f"<td>{lines}</td></tr>")
-    return f"<table id='groups'><tr><th>records</th><th>query</th><th>lines</th></tr>{''.join(cells)}</table>"
+    return f"<table id='groups'><tr><th>records</th><th>query</th><th>{data.unit}s</th></tr>{''.join(cells)}</table>"
 
 
 def coverage_section(data: ReportData) -> str:
