@@ -52,7 +52,7 @@ def test_n_tuple_negatives_are_each_on_their_own_column():
                        "negative_3": UNRELATED})
     false = semantic_lint(line, "RL603")
     assert [d.range.start.byte for d in false] == [value_start(line, "negative_2")]
-    assert false[0].message.startswith("probable false negative")
+    assert false[0].message.startswith("probable false negative") and "to relevant passage `positive`" in false[0].message
     assert false[0].related[0].range.start.byte == value_start(line, "positive")
     easy = semantic_lint(line, "RL602")
     assert [d.range.start.byte for d in easy] == [value_start(line, "negative_3")]
@@ -65,6 +65,7 @@ def test_labeled_list_reads_the_roles_from_the_labels():
     false = semantic_lint(line, "RL603")
     assert [d.range.start.byte for d in false] == [element_start(line, NEAR_COPY)]
     assert false[0].related[0].range.start.byte == element_start(line, POSITIVE)
+    assert "to relevant passage 2 of `docs`" in false[0].message  # docs[1], not the first positive's number
     easy = semantic_lint(line, "RL602")
     assert [d.range.start.byte for d in easy] == [element_start(line, UNRELATED)]
     relabelled = json.dumps({"query": QUERY, "docs": docs, "labels": [1, 1, 0]})

@@ -105,6 +105,16 @@ class NegativeRule(SemanticRule):
             report.at_value(self, *record.negative_at(int(scores.slot[k])), message, related=[related])
 
 
+def _positive_named(record, slot: int) -> str:
+    """A relevant passage as a message names it. A sentence-transformers slot counts the
+    record's positives only, so the column (and list item) is named instead of a number that
+    would point at the wrong passage."""
+    if not record.positive_places:
+        return f"relevant passage {slot + 1}"
+    key, index = record.positive_at(slot)
+    return f"relevant passage `{key}`" if index is None else f"relevant passage {index + 1} of `{key}`"
+
+
 class EasyNegative(NegativeRule):
     """A hard negative that is not hard: far less similar to the query than its relevant passages.
 
@@ -250,7 +260,7 @@ class FalseNegative(NegativeRule):
                     continue
                 current = record.line
             slot = record.positives[verdict.lowest_index][0]
-            near_copy = f"cosine {scores.to_positive[k]:.2f} to relevant passage {int(scores.closest_slot[k]) + 1}"
+            near_copy = f"cosine {scores.to_positive[k]:.2f} to {_positive_named(record, int(scores.closest_slot[k]))}"
             found = verdict.describe(ratio) if suspect else near_copy
             if copy and suspect and not verdict.trusted:
                 found += f"; {near_copy}"
