@@ -86,10 +86,22 @@ async function applyQuickFix(code) {
   await panel.locator(".monaco-list-row", { hasText: code }).first().click();
   await page.keyboard.press("Enter");
   await page.locator(".monaco-editor.focused").waitFor();
-  await page.keyboard.press("Control+.");
   // The workbench keeps hidden action widgets around: only the visible one is the menu.
   const fix = page.locator(".action-widget .monaco-list-row:visible", { hasText: `(${code})` }).first();
-  await fix.waitFor();
+  // Ctrl+. now and then opens no menu in code-server under load (1 run in 4 here, the cursor on
+  // the problem and its light bulb shown): press it again as a user would, and say so in the log.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Control+.");
+    try {
+      await fix.waitFor({ timeout: 20000 });
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.log(`quick fix menu did not open (attempt ${attempt}); pressing Ctrl+. again`);
+      await page.keyboard.press("Escape");
+      await page.locator(".monaco-editor.focused").waitFor();
+    }
+  }
   await screenshot("quick-fix-menu");
   const menu = await page.locator(".action-widget .monaco-list-row:visible").allInnerTexts();
   console.log(`quick fix menu:\n  ${menu.join("\n  ")}`);
