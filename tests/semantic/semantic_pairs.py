@@ -48,3 +48,7 @@ SAME_TOPIC = [
 DRILL = ("A user asked the following question:\nQuestion: Is this drill good for working in {}?\nThis is about the "
          "following product:\nProduct Title: Cordless Drill\nProduct Description: This compact 12V cordless drill is "
          "ideal for tight spaces and light-duty tasks. It features an LED light for better visibility in dark areas.\n")
+
+# Unrelated queries that pad a file so that no pair in it is the only one.
+FILLER = ["What is the tallest mountain in Africa?", "How do vaccines train the immune system?",
+          "Which programming language did Guido van Rossum create?", "What causes the northern lights?"]

@@ -5,15 +5,11 @@ import pytest
 pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed: pip install -e '.[semantic]'")
 
 from helpers import cohere, lint, only, run_cli  # noqa: E402
-from semantic_pairs import DRILL, PARAPHRASES, SAME_TOPIC  # noqa: E402
+from semantic_pairs import DRILL, FILLER, PARAPHRASES, SAME_TOPIC  # noqa: E402
 
 from rerank_lint.diagnostics.diagnostic import Severity  # noqa: E402
 from rerank_lint.settings import Settings  # noqa: E402
 from rerank_lint.lint.engine import Linter  # noqa: E402
-
-FILLER = ["What is the tallest mountain in Africa?", "How do vaccines train the immune system?",
-          "Which programming language did Guido van Rossum create?", "What causes the northern lights?"]
-
 
 @pytest.fixture(autouse=True)
 def cache_dir(tmp_path, monkeypatch):

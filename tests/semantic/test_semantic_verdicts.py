@@ -7,7 +7,7 @@ import json
 import pytest
 
 from helpers import cohere, lint, only, run_cli
-from semantic_pairs import DRILL
+from semantic_pairs import DRILL, FILLER
 
 from rerank_lint.diagnostics.diagnostic import Severity
 from rerank_lint.semantic.difference import frame
@@ -32,9 +32,6 @@ def test_frame_is_the_sentences_that_hold_the_difference():
 
 
 pytest.importorskip("sentence_transformers", reason="the semantic extra is not installed: pip install -e '.[semantic]'")
-
-FILLER = ["What is the tallest mountain in Africa?", "How do vaccines train the immune system?",
-          "Which programming language did Guido van Rossum create?", "What causes the northern lights?"]
 
 
 @pytest.fixture(autouse=True)
