@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import TYPE_CHECKING, ClassVar, Hashable, Iterable
 
 from rerank_lint.diagnostics.diagnostic import Applicability, Severity
+from rerank_lint.rules.first_seen import FirstSeen
 from rerank_lint.source.records import Role
 
 if TYPE_CHECKING:
@@ -118,8 +119,14 @@ class GroupRule(DatasetRule):
     lines change. Both run the same `group_keys` / `conflict` / `report_conflict`.
     """
 
-    def group_keys(self, record: "Record") -> Iterable[tuple[object, object]]:
-        """(key, payload) pairs for a record."""
+    # Whether the streaming index keeps a key's hash in 128 bits (a rule that reports on equal
+    # hashes) or 64 (keys that are 64-bit hashes already, or a rule that confirms from the line).
+    wide_keys: ClassVar[bool] = True
+
+    def group_keys(self, record: "Record") -> Iterable[tuple[Hashable, Hashable]]:
+        """(key, payload) pairs for a record. The payload says where in the record the key is
+        (a column, a list position) and takes few distinct values in a file: the streaming
+        index keeps each distinct payload once (`FirstSeen`)."""
         raise NotImplementedError
 
     def conflict(self, first: Occurrence, later: Occurrence) -> bool:
@@ -131,41 +138,24 @@ class GroupRule(DatasetRule):
     def summarize(self, report: "Reporter", context: "FileContext", groups: int) -> None:
         """File-level conclusion from the number of distinct keys."""
 
-    # Streaming: keep the first occurrence of each key only, compactly (`_compact_key`): a text
-    # key as a 128-bit number, an occurrence without payload as its line alone. Kept per record
-    # and rule, a query's text (twice: RL401's and RL402's keys) and an object per occurrence
-    # were most of the memory of a large file.
+    # Streaming: the first occurrence of each key only, as hashes in arrays (`FirstSeen`), so
+    # that the memory of a large file is a few dozen bytes a record, not objects per record.
     def start(self, context):
-        self._first: dict[object, int | Occurrence] = {}
+        self._first = FirstSeen(self.wide_keys)
 
     def observe(self, record, report):
         first_of = self._first
         for key, payload in self.group_keys(record):
-            compact = _compact_key(key)
-            first = first_of.get(compact)
-            if first is None:
-                first_of[compact] = record.line if payload is None else Occurrence(record.line, payload)
+            found = first_of.first_or_add(key, record.line, payload)
+            if found is None:
                 continue
-            if not isinstance(first, Occurrence):
-                first = Occurrence(first, None)
+            first = Occurrence(*found)
             later = Occurrence(record.line, payload)
             if self.conflict(first, later):
                 self.report_conflict(report, record, first, later)
 
     def finish(self, report, context):
         self.summarize(report, context, len(self._first))
-
-
-_LOW_64 = (1 << 64) - 1
-
-
-def _compact_key(key: object) -> object:
-    """A group key as the streaming index keeps it: a text as two independent 64-bit hashes in
-    one number (two different texts share both with odds of about 2**-128, far below those of a
-    hardware fault), any other key as it is (the rules' other keys are hashes already)."""
-    if isinstance(key, str):
-        return (hash(key) << 64) ^ (hash("\x1f" + key) & _LOW_64)
-    return key
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,11 @@ class TooFewQueries(GroupRule):
         if query is not None:
             yield query[1], None
 
+    def observe(self, record, report):
+        # The conclusion needs the count only below the minimum: past it, the index stops growing.
+        if len(self._first) < self.settings.min_unique_queries:
+            super().observe(record, report)
+
     def conflict(self, first, later):
         return False
 
@@ -87,13 +92,13 @@ class DuplicateQuery(GroupRule):
         layout = record.layout
         if layout is not None and layout.kind not in ONE_QUERY_PER_ROW:
             return
-        yield query_key(query[1]), (record.content_hash, query[0])
+        yield query_key(query[1]), query[0]  # the payload: the query's column
 
     def report_conflict(self, report, record, first, later):
-        if first.payload[0] == later.payload[0] and same_record(report, first.line, record):
+        if same_record(report, first.line, record):
             return  # an exact copy of the record is RL403's
-        report.at_value(self, later.payload[1], None, f"the query repeats {report.context.unit} {first.line + 1}",
-                        related=[report.related_value(first.line, first.payload[1], None, "first occurrence of the query")])
+        report.at_value(self, later.payload, None, f"the query repeats {report.context.unit} {first.line + 1}",
+                        related=[report.related_value(first.line, first.payload, None, "first occurrence of the query")])
 
 
 # The sentence-transformers layouts in which a row holds all the passages of its query.
@@ -117,6 +122,8 @@ class DuplicateRecord(GroupRule):
     code, name, severity = "RL403", "duplicate-record", Severity.WARNING
     summary = "a record identical to an earlier one"
     fix = Applicability.UNSAFE
+
+    wide_keys = False  # a 64-bit hash, and a copy is confirmed byte for byte
 
     def group_keys(self, record):
         yield record.content_hash, None
@@ -300,6 +307,8 @@ class LabelConflict(GroupRule):
     code, name, severity = "RL407", "label-conflict", Severity.INFO
     summary = "a passage relevant for one query and hard negative for another"
     explicit_only = True
+
+    wide_keys = False  # passage_key is a 64-bit hash
 
     def group_keys(self, record):
         for key, index, text, relevant in record.passages():
