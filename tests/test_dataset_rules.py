@@ -1,5 +1,9 @@
 """Rules over the whole file and over a train/eval pair."""
 
+import json
+
+from hypothesis import given, settings, strategies as st
+
 from helpers import clean_dataset, cohere, codes, lint, only, run_cli
 
 
@@ -216,3 +220,30 @@ def test_relevant_and_negative_says_the_upload_fails_only_for_a_cohere_record():
     assert cohere_found[0].message.startswith("this hard negative is also a relevant passage of the record (the upload fails)")
     bge_found = only(lint('{"query": "q", "pos": ["A"], "neg": ["A", "B"]}\n'), "RL404")
     assert len(bge_found) == 1 and "upload" not in bge_found[0].message and bge_found[0].fix is not None
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\xa0\u2000\u2028\u3000\u200babcÄßİΣσς\U0001F600ﬃ\ud800", max_size=60),
+       st.integers(min_value=1, max_value=12))
+@settings(max_examples=300, deadline=None)
+def test_rl404_passage_key_is_the_casefolded_text_with_single_spaces_done_in_slices(text, slice_chars):
+    import hashlib
+
+    from rerank_lint.rules import dataset
+
+    loose = " ".join(text.casefold().split())
+    expected = loose if len(loose) <= slice_chars else hashlib.blake2b(
+        loose.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    saved = dataset._SLICE
+    dataset._SLICE = slice_chars
+    try:
+        assert dataset._same_passage(text) == expected
+    finally:
+        dataset._SLICE = saved
+
+
+def test_rl404_finds_a_long_copy_that_differs_in_case_and_spaces():
+    words = [f"word{i}" for i in range(60_000)]  # ~500 kB: the sliced path
+    relevant = " ".join(words)
+    negative = "  ".join(words).upper()
+    line = json.dumps({"query": "q", "relevant_passages": [relevant], "hard_negatives": [negative, "other"]})
+    assert codes(lint(line.encode() + b"\n")).count("RL404") == 1

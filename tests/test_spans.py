@@ -44,11 +44,14 @@ def test_char_to_byte_maps_every_character(value, ensure_ascii):
     import json
 
     literal = json.dumps(value, ensure_ascii=ensure_ascii).encode()
+    # Read in place inside a line (no copy of the literal), with escapes and UTF-8 around it.
+    line = b'{"k": "\\u00e9\xc3\xa9", "v": ' + literal + b', "w": "\\\\"}'
+    at = line.index(literal)
     for i in range(len(value) + 1):
         for j in range(i, len(value) + 1):
-            index = LiteralIndex(literal)
-            start, end = index.byte_of(i), index.byte_of(j)
-            assert json.loads(b'"' + literal[start:end] + b'"') == value[i:j]
+            for index in (LiteralIndex(literal), LiteralIndex(line, at, at + len(literal))):
+                start, end = index.byte_of(i), index.byte_of(j)
+                assert json.loads(b'"' + literal[start:end] + b'"') == value[i:j]
 
 
 def test_position_in_line_counts_utf16_and_code_points():

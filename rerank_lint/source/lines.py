@@ -56,6 +56,7 @@ def iter_lines(stream: BinaryIO, number: int = 0, offset: int = 0) -> Iterator[L
             content, ending = raw[:-1], b"\n"
         else:
             content, ending = raw, b""
+        raw = None  # not kept beside its copy while the line is checked (a 20 MB line twice)
         yield Line(number, start, content, ending, bom)
         number += 1
         at_start = False

@@ -289,5 +289,5 @@ class Record:
             self._literals = {}
         mapping = self._literals.get((key, index))
         if mapping is None:
-            mapping = self._literals[(key, index)] = LiteralIndex(self.content[literal_start:literal_end])
+            mapping = self._literals[(key, index)] = LiteralIndex(self.content, literal_start, literal_end)
         return literal_start + mapping.byte_of(start), literal_start + mapping.byte_of(end)

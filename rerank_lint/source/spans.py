@@ -152,20 +152,26 @@ def _value(content: bytes, first, tokens):
     return start, len(content), elements, commas
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
 class LiteralIndex:
     """Maps character indexes of a JSON string's value to byte offsets in its literal.
 
     Built once per literal (a passage with thousands of findings is walked once, not once per
     finding): the literal is cut into pieces — runs of plain text of at most `CHUNK` characters,
-    and single escapes — with the character and byte offset where each starts.
+    and single escapes — with the character and byte offset where each starts. The literal is
+    read in place, `source[start:end]`, never copied: a copy of a 20 MB passage was a whole
+    extra record's worth of memory.
     """
 
     CHUNK = 1024
 
-    def __init__(self, literal: bytes):
-        self.literal = literal
-        body = literal[1:-1]
-        self.simple = b"\\" not in body and body.isascii()
+    def __init__(self, source: bytes, start: int = 0, end: int | None = None):
+        end = len(source) if end is None else end
+        self._source, self._base, self._size = source, start, end - start
+        self.simple = source.find(b"\\", start + 1, end - 1) < 0 and (
+            source.isascii() or _NON_ASCII.search(source, start + 1, end - 1) is None)
         if self.simple:
             return
         # Offsets only, in compact arrays; a piece's text is decoded again when asked for: the
@@ -176,45 +182,46 @@ class LiteralIndex:
         chars = 0
         pending_high = False
         window = 4 * self.CHUNK
-        for m in _ESCAPE_PIECE.finditer(literal, 1, len(literal) - 1):
-            start, stop = m.span()
-            if literal[start] == 0x5C:  # a backslash: one escape
-                if literal[start + 1] == 0x75 and 0xD800 <= int(literal[start + 2:start + 6], 16) <= 0xDBFF:
+        for m in _ESCAPE_PIECE.finditer(source, start + 1, end - 1):
+            first, stop = m.span()
+            if source[first] == 0x5C:  # a backslash: one escape
+                if source[first + 1] == 0x75 and 0xD800 <= int(source[first + 2:first + 6], 16) <= 0xDBFF:
                     # First half of a surrogate pair: the pair is one character, starting here.
                     self._chars.append(chars)
-                    self._bytes.append(start)
+                    self._bytes.append(first - start)
                     self._ends.append(-1)
                     pending_high = True
                     continue
                 if not pending_high:
                     self._chars.append(chars)
-                    self._bytes.append(start)
+                    self._bytes.append(first - start)
                     self._ends.append(-1)
                 pending_high = False
                 chars += 1
                 continue
             pending_high = False
-            b = start
+            b = first
             while b < stop:
                 e = min(stop, b + window)
-                while e < stop and e > b + 1 and 0x80 <= literal[e] < 0xC0:
+                while e < stop and e > b + 1 and 0x80 <= source[e] < 0xC0:
                     e -= 1  # end the window before a byte that starts a character
                 self._chars.append(chars)
-                self._bytes.append(b)
-                self._ends.append(e)
-                chars += len(literal[b:e].decode("utf-8", "replace"))
+                self._bytes.append(b - start)
+                self._ends.append(e - start)
+                chars += len(source[b:e].decode("utf-8", "replace"))
                 b = e
         self._end_char = chars
-        self._end_byte = len(literal) - 1
+        self._end_byte = self._size - 1
 
     def byte_of(self, index: int) -> int:
         if self.simple:
-            return 1 + max(0, min(index, len(self.literal) - 2))
+            return 1 + max(0, min(index, self._size - 2))
         if index >= self._end_char or not self._chars:
             return self._end_byte
         i = bisect_right(self._chars, max(index, 0)) - 1
         within = index - self._chars[i]
         if self._ends[i] < 0 or within == 0:
             return self._bytes[i]
-        text = self.literal[self._bytes[i]:self._ends[i]].decode("utf-8", "replace")
+        base = self._base
+        text = self._source[base + self._bytes[i]:base + self._ends[i]].decode("utf-8", "replace")
         return self._bytes[i] + len(text[:within].encode("utf-8"))
