@@ -193,11 +193,10 @@ def _same_passage(text: str) -> str | bytes:
     if len(text) <= _SLICE:
         loose = " ".join(text.casefold().split())
         if len(loose) <= _SLICE:
-            return loose
-        return hashlib.blake2b(loose.encode("utf-8", "surrogatepass"), digest_size=16).digest()  # casefold lengthened it
+            return loose  # the usual passage, in one step (casefold rarely lengthens it past _SLICE)
     kept: list[str] | None = []
     kept_chars = -1  # the length of " ".join(kept)
-    digest = hashlib.blake2b(digest_size=16)
+    digest = None
     start = 0
     while start < len(text):
         end = start + _SLICE
@@ -214,6 +213,7 @@ def _same_passage(text: str) -> str | bytes:
             if kept_chars <= _SLICE:
                 continue
             piece, kept = " ".join(kept), None
+            digest = hashlib.blake2b(digest_size=16)
         else:
             digest.update(b" ")
         digest.update(piece.encode("utf-8", "surrogatepass"))

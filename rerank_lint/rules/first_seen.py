@@ -12,7 +12,8 @@ a rule that confirms from the source line before it acts (RL403 compares the byt
 reports a copy) or whose keys are 64-bit hashes already.
 
 Payloads are interned: a rule's payload says where in the record the key was found (a column,
-a list position), so a file has few distinct ones, kept once each with a 32-bit number per slot (the array is made when the first payload comes: RL403 has none).
+a list position), so a file has few distinct ones, kept once each with a 32-bit number per slot
+(that array is made when the first payload comes: RL403 has none).
 """
 
 from __future__ import annotations
