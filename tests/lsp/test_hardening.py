@@ -20,7 +20,7 @@ from rerank_lint.settings import Settings
 from rerank_lint.lint.engine import Linter
 
 from helpers import check_only_fixed_strings as check_fixed
-from conftest import NONET, SERVER, TIMEOUT, diagnostics_for, server_env, start
+from lsp_client import NONET, SERVER, TIMEOUT, diagnostics_for, server_env, start
 from test_properties import _key_of, content_lines, files
 from test_server import DUP_NEG, GOOD, HTML, apply_edits, change, key_of_engine, key_of_lsp, utf16_len
 

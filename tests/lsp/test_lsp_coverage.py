@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from conftest import diagnostics_for, own_server, start, wait_for_status
+from lsp_client import diagnostics_for, own_server, start, wait_for_status
 from query_examples import COOKING_LOG, NETWORK_LOG, NETWORK_QUESTIONS
 
 LOG = NETWORK_LOG + COOKING_LOG

@@ -9,7 +9,7 @@ import json
 import pytest
 from lsprotocol import types
 
-from conftest import TIMEOUT, pull, start, wait_for_refresh
+from lsp_client import TIMEOUT, pull, start, wait_for_refresh
 from test_server import HTML, change, fresh, key_of_engine, key_of_lsp, workdir  # noqa: F401 - a fixture
 
 from server.lint import FIRST_PART_LINES

@@ -16,7 +16,7 @@ from rerank_lint.lint.engine import Linter
 
 from helpers import run_cli
 
-from conftest import diagnostics_for, own_server, pull, start, wait_for_refresh, wait_for_status
+from lsp_client import diagnostics_for, own_server, pull, start, wait_for_refresh, wait_for_status
 
 GOOD = '{"query": "q%d", "relevant_passages": ["passage %d"], "hard_negatives": ["n1", "n2", "n3", "n4", "n5"]}'
 HTML = '{"query": "what is bm25 %d", "relevant_passages": ["<b>BM25</b> ranks documents"], "hard_negatives": ["a", "b", "c", "d", "e"]}'

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from conftest import diagnostics_for, start
+from lsp_client import diagnostics_for, start
 
 
 @pytest.fixture

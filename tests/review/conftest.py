@@ -1,21 +1,12 @@
 """Fixtures for the review front ends: run the CLI in-process in a scratch folder."""
 
 import json
-from pathlib import Path
 
 import pytest
 
-from helpers import clean_dataset, cohere
+from helpers import clean_dataset
 from rerank_lint.cli.main import main
-
-SCHEMA = Path(__file__).resolve().parent.parent / "data" / "sarif-schema-2.1.0.json"
-
-
-def problem_records() -> str:
-    """Records with known problems: a URL and an HTML tag, a duplicate query, an empty negative."""
-    return (cohere(query="what is a url", relevant=["see https://example.org and <b>this</b>"])
-            + cohere(query="question 3 about topic 8")  # repeats a query of the clean part
-            + cohere(query="empty negative here", negatives=["", "a real negative"]))
+from review_data import problem_records
 
 
 @pytest.fixture

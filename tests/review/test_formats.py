@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from conftest import SCHEMA, problem_records
+from review_data import SCHEMA, problem_records
 from helpers import clean_dataset
 from rerank_lint.output import FORMATS
 
