@@ -14,7 +14,16 @@ from rerank_lint.rules.base import DatasetRule
 from rerank_lint.source.normalize import passage_key, query_key
 
 
-class QueryLeak(DatasetRule):
+class _LeakRule(DatasetRule):
+    """A rule that compares each record with the paired evaluation file's index: it has nothing to
+    observe in a file without one."""
+
+    def start(self, context):
+        self._context = context
+        return paired_file(context)[0] is not None
+
+
+class QueryLeak(_LeakRule):
     """A query that is in both the training file and its evaluation file.
 
     ## Why it matters
@@ -37,10 +46,6 @@ class QueryLeak(DatasetRule):
     summary = "a query shared by the training and evaluation files"
     record_local = True
 
-    def start(self, context):
-        self._context = context
-        return paired_file(context)[0] is not None
-
     def observe(self, record, report):
         index, role = paired_file(self._context)
         query = record.query_ref
@@ -55,7 +60,7 @@ class QueryLeak(DatasetRule):
                             related=[related])
 
 
-class PassageLeak(DatasetRule):
+class PassageLeak(_LeakRule):
     """A passage that is in both the training file and its evaluation file.
 
     ## Why it matters
@@ -76,10 +81,6 @@ class PassageLeak(DatasetRule):
     code, name, severity = "RL502", "passage-leak", Severity.WARNING
     summary = "a passage shared by the training and evaluation files"
     record_local = True
-
-    def start(self, context):
-        self._context = context
-        return paired_file(context)[0] is not None
 
     def observe(self, record, report):
         index, role = paired_file(self._context)
