@@ -54,6 +54,13 @@ MIN_TOPIC_SIZE = 2
 # A cluster of uncovered queries is a topic when at least this share of the log's queries in its
 # region are uncovered (else they are scattered misses in a covered region).
 MIN_TOPIC_PURITY = 0.5
+# ... and when the training set is at most this dense there, relative to the log (its share of
+# training queries in the region over the log's share). Where the two sets differ in style
+# everywhere, the k-NN balls of a topic the training set does hold can miss most of the log's
+# queries in it (a pure cluster of uncovered queries) while hundreds of training queries lie in
+# the same region: that is a style gap, which the style profile reports, not a missing topic.
+MAX_TOPIC_TRAINING_DENSITY = 0.1
+GATE_TOLERANCE = 1e-5
 # Enough for the per-record diagnostics (RL610) of a file with a few odd queries; a file where
 # most are far is one file-level figure (fidelity), not thousands of records.
 FAR_TRAINING_LISTED = 200
@@ -271,24 +278,24 @@ def uncovered_topics(uncovered, real, real_texts, counts, train, train_texts, ma
     if candidates:
         centres = np.stack([c[1] for c in candidates]).astype(np.float32)
         gates = np.array([c[2] for c in candidates], dtype=np.float32)
-        in_region = np.zeros(len(candidates), dtype=np.int64)
-        for r0 in range(0, len(real), metrics.BLOCK_COLS):
-            in_region += ((real[r0:r0 + metrics.BLOCK_COLS] @ centres.T) >= gates[None, :]).sum(axis=0)
-        for (members, centre, gate), region in zip(candidates, in_region):
+        in_region = _in_regions(real, centres, gates)
+        train_in_region = _in_regions(train, centres, gates)
+        for (members, centre, gate), region, trained in zip(candidates, in_region, train_in_region):
             central = members[(real[members] @ centre) >= gate]
             purity = len(central) / max(int(region), 1)
+            density = (int(trained) / len(train)) / (max(int(region), 1) / len(real))
             # Scattered misses inside a region the training set covers are no topic: most of the
             # log's queries there have a training query near. A topic the training set lacks is
-            # a region where most of the log's queries are uncovered.
-            if purity >= MIN_TOPIC_PURITY:
-                found.append((float(counts[members].sum()), len(members), members, centre, purity))
+            # a region where most of the log's queries are uncovered and training queries are rare.
+            if purity >= MIN_TOPIC_PURITY and density <= MAX_TOPIC_TRAINING_DENSITY:
+                found.append((float(counts[members].sum()), len(members), members, centre, purity, density))
     found.sort(key=lambda f: (-f[0], -f[1], int(f[2][0])))
     listed = found[:max_topics]
     result = []
     if listed:
         centres = np.stack([f[3] for f in listed]).astype(np.float32)
         nearest_i, nearest = metrics.nearest(centres, train)
-        for n, (traffic, size, members, centre, purity) in enumerate(listed):
+        for n, (traffic, size, members, centre, purity, density) in enumerate(listed):
             order = members[np.argsort(-(real[members] @ centre), kind="stable")]
             examples: list[str] = []
             for i in order:
@@ -299,9 +306,25 @@ def uncovered_topics(uncovered, real, real_texts, counts, train, train_texts, ma
                     examples.append(text)
             result.append(Topic(size, int(traffic), round(float(traffic / total_traffic), 4), round(float(purity), 4),
                                 _keywords([real_texts[int(i)] for i in members]), examples,
-                                train_texts[int(nearest_i[n])], round(float(nearest[n]), 4)))
+                                train_texts[int(nearest_i[n])], round(float(nearest[n]), 4), round(density, 4)))
     scattered = int(len(uncovered) - sum(t.size for t in result))
     return result, scattered
+
+
+def _in_regions(x, centres, gates):
+    """How many rows of x lie in each region (cosine to its centre at least its gate), blockwise.
+    The gate is a member's own similarity (a quantile), which a block product can round a float32
+    step lower than the member's: the tolerance keeps that member inside its region (a purity
+    above 1 was seen without it)."""
+    import numpy as np
+
+    from . import metrics
+
+    inside = np.zeros(len(centres), dtype=np.int64)
+    low = gates[None, :] - GATE_TOLERANCE
+    for r0 in range(0, len(x), metrics.BLOCK_COLS):
+        inside += ((x[r0:r0 + metrics.BLOCK_COLS] @ centres.T) >= low).sum(axis=0)
+    return inside
 
 
 def _keywords(texts: list[str], top: int = 3) -> list[str]:

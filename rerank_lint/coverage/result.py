@@ -30,6 +30,7 @@ class Topic:
     examples: list[str]  # up to 3 queries nearest the topic's centre
     nearest_training: str | None  # the training query nearest the topic's centre
     nearest_training_similarity: float | None
+    training_density: float  # the training set's share of queries in the region over the log's share (0: none there)
 
 
 @dataclass
@@ -112,7 +113,9 @@ class CoverageResult:
             lines.append(f"Uncovered topics ({self.uncovered} real queries with no training query near, largest first):")
             for n, topic in enumerate(self.topics, start=1):
                 about = f" - {', '.join(topic.keywords)}" if topic.keywords else ""
-                lines.append(f"  {n}. {topic.size} queries, {_pct(topic.share)} of the log{about}")
+                there = ("no training query in its region" if topic.training_density == 0
+                         else f"training queries there {topic.training_density:.2f}x as dense as the log's")
+                lines.append(f"  {n}. {topic.size} queries, {_pct(topic.share)} of the log{about} ({there})")
                 for example in topic.examples[:max_examples]:
                     lines.append(f"       \"{_clip(example)}\"")
                 if topic.nearest_training is not None:

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from rerank_lint.coverage import compare_queries, metrics
+from rerank_lint.coverage import analysis, compare_queries, metrics
 from coverage_synthetic import make_topics, sample, texts
 
 
@@ -146,3 +146,33 @@ def test_bad_input_is_a_value_error():
         compare_queries(["a"] * 5, x, ["b"] * 5, x[:, :8])
     tiny = compare_queries(["a", "b"], x[:2] * 3, ["c", "d", "e"], x[2:])  # not unit length: renormalised
     assert tiny.two_sample is None and any("unit length" in n for n in tiny.notes)
+
+
+def test_a_topic_the_training_set_holds_in_another_style_is_no_uncovered_topic(monkeypatch):
+    """Topic 5's training queries are one template said over and over (tiny spread at the topic's
+    centre): their k-NN balls are too tight to hold the log's varied queries about it, which are
+    all uncovered and form a pure cluster, but hundreds of training queries lie in that region.
+    The style profile reports that gap; the list of missing topics must not."""
+    topics = make_topics(6)
+    real, rl = sample(topics, range(6), 1200, seed=5)
+    varied, vl = sample(topics, range(5), 1000, seed=6)
+    templated, tl5 = sample(topics, [5], 200, seed=7, spread=0.005)
+    train, tl = np.vstack([varied, templated]), np.concatenate([vl, tl5])
+    result = compare_queries(texts("r", rl), real, texts("t", tl), train)
+    topic5 = rl == 5
+    assert result.uncovered >= 0.9 * topic5.sum()  # the templated queries cover almost none of them
+    assert not any("topic5" in e for t in result.topics for e in t.examples)
+
+    # The same comparison judged by purity alone lists topic 5 first: the density is what tells.
+    monkeypatch.setattr(analysis, "MAX_TOPIC_TRAINING_DENSITY", float("inf"))
+    by_purity = compare_queries(texts("r", rl), real, texts("t", tl), train)
+    assert all("topic5" in e for e in by_purity.topics[0].examples)
+    assert by_purity.topics[0].training_density > 0.5
+
+
+def test_a_missing_topic_has_no_training_query_in_its_region():
+    topics = make_topics(6)
+    real, rl = sample(topics, range(6), 1000, seed=1)
+    train, tl = sample(topics, range(5), 1000, seed=2)
+    first = compare_queries(texts("r", rl), real, texts("t", tl), train).topics[0]
+    assert first.training_density == 0
