@@ -230,6 +230,8 @@ def style_deltas(real_texts: list[str], train_texts: list[str]) -> list[StyleDel
     def top_sentence(what: str):
         def sentence(r: dict, t: dict) -> str:
             rk, tk = next(iter(r), "none"), next(iter(t), "none")
+            if rk == tk:
+                return f"Most queries of both sets are {what(rk)} (real {_pct(r.get(rk, 0))}, training {_pct(t.get(rk, 0))})."
             return (f"Most real queries are {what(rk)} ({_pct(r.get(rk, 0))}; training {_pct(t.get(rk, 0))}); "
                     f"most training queries are {what(tk)} ({_pct(t.get(tk, 0))}; real {_pct(r.get(tk, 0))}).")
         return sentence

@@ -33,6 +33,10 @@ def test_keyword_log_against_question_training():
     assert deltas["casing"].real["lowercase"] == 1.0 and deltas["casing"].training["capitalised"] == 1.0
     assert deltas["digits"].real["yes"] == 0.4 and deltas["digits"].training["yes"] == 0.0
     assert deltas["codes"].real["yes"] > 0 and not deltas["script"].notable
+    assert deltas["casing"].sentence == ("Most real queries are lowercase (100%; training 0%); "
+                                         "most training queries are capitalised (100%; real 0%).")
+    # The same dominant value on both sides is said once.
+    assert deltas["script"].sentence == "Most queries of both sets are in Latin script (real 100%, training 100%)."
 
 
 def test_same_style_is_not_notable():
