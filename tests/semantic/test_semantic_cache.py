@@ -28,6 +28,16 @@ def test_values_are_reused_across_instances(tmp_path):
     assert len(found) == 2000 and found[keys(3)[2]] == vector(2)
 
 
+def test_a_new_file_keeps_a_384_dimension_vector_in_under_2_5_kb(tmp_path):
+    # In 4 kB pages each 1.5 kB vector took an overflow page of its own (4.7 kB a vector).
+    store = EmbeddingCache(tmp_path)
+    store.put((k, bytes([i % 256]) * 1536) for i, k in enumerate(keys(3000)))
+    store.close()
+    size = sum(f.stat().st_size for f in tmp_path.glob(FILE_NAME + "*"))
+    assert size / 3000 < 2500
+    assert EmbeddingCache(tmp_path).get(keys(1))[keys(1)[0]] == bytes([0]) * 1536
+
+
 def test_keys_depend_on_the_model():
     assert text_key("model-a", "x") != text_key("model-b", "x")
     assert text_key("model-a", "x") == text_key("model-a", "x")
