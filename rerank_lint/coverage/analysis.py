@@ -60,6 +60,9 @@ MIN_TOPIC_PURITY = 0.5
 # queries in it (a pure cluster of uncovered queries) while hundreds of training queries lie in
 # the same region: that is a style gap, which the style profile reports, not a missing topic.
 MAX_TOPIC_TRAINING_DENSITY = 0.1
+# A region's gate is a member's own similarity (a quantile), which a block product can round a
+# float32 step lower than the member's: the tolerance keeps that member inside its own region (a
+# purity above 1 was seen without it).
 GATE_TOLERANCE = 1e-5
 # Enough for the per-record diagnostics (RL610) of a file with a few odd queries; a file where
 # most are far is one file-level figure (fidelity), not thousands of records.
@@ -278,8 +281,9 @@ def uncovered_topics(uncovered, real, real_texts, counts, train, train_texts, ma
     if candidates:
         centres = np.stack([c[1] for c in candidates]).astype(np.float32)
         gates = np.array([c[2] for c in candidates], dtype=np.float32)
-        in_region = _in_regions(real, centres, gates)
-        train_in_region = _in_regions(train, centres, gates)
+        low = gates - GATE_TOLERANCE
+        in_region = metrics.count_in_regions(real, centres, low)
+        train_in_region = metrics.count_in_regions(train, centres, low)
         for (members, centre, gate), region, trained in zip(candidates, in_region, train_in_region):
             central = members[(real[members] @ centre) >= gate]
             purity = len(central) / max(int(region), 1)
@@ -309,22 +313,6 @@ def uncovered_topics(uncovered, real, real_texts, counts, train, train_texts, ma
                                 train_texts[int(nearest_i[n])], round(float(nearest[n]), 4), round(density, 4)))
     scattered = int(len(uncovered) - sum(t.size for t in result))
     return result, scattered
-
-
-def _in_regions(x, centres, gates):
-    """How many rows of x lie in each region (cosine to its centre at least its gate), blockwise.
-    The gate is a member's own similarity (a quantile), which a block product can round a float32
-    step lower than the member's: the tolerance keeps that member inside its region (a purity
-    above 1 was seen without it)."""
-    import numpy as np
-
-    from . import metrics
-
-    inside = np.zeros(len(centres), dtype=np.int64)
-    low = gates[None, :] - GATE_TOLERANCE
-    for r0 in range(0, len(x), metrics.BLOCK_COLS):
-        inside += ((x[r0:r0 + metrics.BLOCK_COLS] @ centres.T) >= low).sum(axis=0)
-    return inside
 
 
 def _keywords(texts: list[str], top: int = 3) -> list[str]:

@@ -101,6 +101,14 @@ def nearest(queries: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return index, best
 
 
+def count_in_regions(x: np.ndarray, centres: np.ndarray, gates: np.ndarray) -> np.ndarray:
+    """How many rows of x lie in each region (cosine to its centre at least its gate), blockwise."""
+    inside = np.zeros(len(centres), dtype=np.int64)
+    for r0, r1 in _blocks(len(x), BLOCK_COLS):
+        inside += ((x[r0:r1] @ centres.T) >= gates[None, :]).sum(axis=0)
+    return inside
+
+
 # --- classifier two-sample test ------------------------------------------------------------
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
