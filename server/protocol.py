@@ -13,7 +13,9 @@ from typing import Any, BinaryIO, Callable
 
 import orjson
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from cattrs import transform_error
+from cattrs.errors import ClassValidationError
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.io_ import StdinAsyncReader
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -86,7 +88,61 @@ class CappedReader(StdinAsyncReader):
                 length = None  # `Content-Length: 0` names no message: keep looking
 
 
+def _camel_case(error: str) -> str:
+    """cattrs names lsprotocol's Python attributes (`params.text_document`); the client wrote
+    the protocol's names (`params.textDocument`)."""
+    message, at, path = error.rpartition(" @ ")
+    if not at:
+        return error
+    return f"{message} @ " + re.sub(r"_([a-z])", lambda m: m.group(1).upper(), path)
+
+
+class InvalidMessage(Exception):
+    """A message the server cannot take, with the error the client is owed (a request gets it
+    as its response; a notification has nobody to answer)."""
+
+    def __init__(self, message: Any, error: JsonRpcException):
+        super().__init__(error.message)
+        self.message = message
+        self.error = error
+
+    @property
+    def request_id(self) -> int | str | None:
+        if isinstance(self.message, dict) and isinstance(self.message.get("id"), (int, str)):
+            return self.message["id"]
+        return None
+
+    def describe(self) -> str:
+        method = self.message.get("method") if isinstance(self.message, dict) else None
+        if not isinstance(method, str):
+            return f"ignored a message: {self.error.message}"
+        kind = "request" if self.request_id is not None else "notification"
+        return f"ignored the {kind} {method!r}: {self.error.message}"
+
+
 class RerankProtocol(LanguageServerProtocol):
+    def structure_message(self, data: Any):
+        """pygls's, except that a message whose fields do not fit its method (an `initialize`
+        without `capabilities`) is an `InvalidMessage` saying which field, instead of a logged
+        traceback and a request left without an answer."""
+        if not isinstance(data, dict):
+            raise InvalidMessage(data, JsonRpcInvalidRequest(message="a JSON-RPC message must be an object"))
+        method = data.get("method")
+        if "jsonrpc" not in data or "error" in data or not isinstance(method, str):
+            return super().structure_message(data)
+        message_type = self.get_message_type(method)
+        if message_type is None:
+            return super().structure_message(data)
+        try:
+            return self._converter.structure(data, message_type)
+        except ClassValidationError as exc:
+            detail = "; ".join(_camel_case(error) for error in transform_error(exc, path="message"))
+            raise InvalidMessage(data, JsonRpcInvalidParams(message=f"invalid params: {detail}")) from None
+
+    def refuse(self, invalid: InvalidMessage) -> None:
+        if invalid.request_id is not None:
+            self._send_response(invalid.request_id, error=invalid.error.to_response_error())
+
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams):
         result = yield from super().lsp_initialize(params)
@@ -157,8 +213,11 @@ async def read_messages(stop_event: threading.Event, reader: CappedReader, proto
                 try:
                     message = protocol.structure_message(orjson.loads(body))
                 except orjson.JSONDecodeError:
-                    message = json.loads(body, object_hook=protocol.structure_message)
+                    message = protocol.structure_message(json.loads(body))
                 protocol.handle_message(message)
+            except InvalidMessage as invalid:
+                logger.warning("%s", invalid.describe())
+                protocol.refuse(invalid)
             except Exception as exc:  # noqa: BLE001 - as pygls: report, and read the next one
                 logger.exception("Unable to handle message")
                 error_handler(exc, JsonRpcException)

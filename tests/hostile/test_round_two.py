@@ -356,3 +356,58 @@ def test_13_duplicate_deletion_compares_bytes_not_only_hashes(tmp_path):
     assert result.returncode == 0, result.err[-2000:]
     assert (tmp_path / "patched").exists(), "the child ran without the colliding hash"
     assert path.read_bytes() == b"".join(lines), "distinct records were deleted as duplicates"
+
+
+# A message whose fields do not fit its method ------------------------------------------------
+
+def _answers(stdout, ids: set, deadline: float) -> dict:
+    import select
+
+    buffer, found = b"", {}
+    while ids - found.keys() and time.monotonic() < deadline:
+        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(stdout.fileno(), 65536) if ready else b""
+        if not chunk:
+            break
+        buffer += chunk
+        while b"\r\n\r\n" in buffer:
+            header, rest = buffer.split(b"\r\n\r\n", 1)
+            length = int(re.search(rb"Content-Length: *(\d+)", header, re.I).group(1))
+            if len(rest) < length:
+                break
+            message, buffer = json.loads(rest[:length]), rest[length:]
+            if message.get("id") in ids:
+                found[message["id"]] = message
+    return found
+
+
+def test_a_malformed_request_gets_an_invalid_params_error_and_the_server_goes_on(tmp_path):
+    """An `initialize` without `capabilities` was a traceback on stderr and no answer at all:
+    the client waited for ever. It is a JSON-RPC error naming the field, with one log line."""
+    child = subprocess.Popen([sys.executable, "-m", "rerank_lint", "server"], cwd=tmp_path, env=offline_env(),
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for message in ({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}},
+                        [1, 2],
+                        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///x"}}},
+                        {"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {"capabilities": {}}},
+                        {"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": {"position": {"line": "a"}}},
+                        {"jsonrpc": "2.0", "id": 4, "method": "shutdown"}):
+            child.stdin.write(_lsp(message))
+        child.stdin.flush()
+        answers = _answers(child.stdout, {1, 2, 3, 4}, time.monotonic() + 60)
+        child.stdin.write(_lsp({"jsonrpc": "2.0", "method": "exit"}))
+        child.stdin.flush()
+        child.wait(timeout=30)
+        stderr = child.stderr.read().decode("utf-8", "replace")
+    finally:
+        child.kill()
+        child.communicate(timeout=30)
+    assert answers[1]["error"]["code"] == -32602, answers
+    assert "params.capabilities" in answers[1]["error"]["message"], answers[1]
+    assert "capabilities" in answers[2]["result"], answers[2]  # the next initialize works
+    assert answers[3]["error"]["code"] == -32602 and "params.textDocument" in answers[3]["error"]["message"], answers[3]
+    assert answers[4]["result"] is None and child.returncode == 0
+    assert "Traceback" not in stderr, stderr
+    assert "ignored the request 'initialize'" in stderr and "ignored the notification 'textDocument/didOpen'" in stderr, stderr
+    assert "ignored a message: a JSON-RPC message must be an object" in stderr, stderr
