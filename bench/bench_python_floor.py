@@ -16,6 +16,11 @@ that floor, on the same generated 30k Cohere records, in one process, in alterna
 
     python bench/bench_python_floor.py               # 30k records, 3 rounds
     python bench/bench_python_floor.py --records 10000 --rounds 5
+    python bench/bench_python_floor.py --per-rule    # where the check's CPU goes, rule by rule
+
+`--per-rule` times the check with no rule at all (the engine: reading, parsing, records, the
+loop) and with each rule alone, and prints each rule's CPU above the engine, largest first: the
+map a compiled core would have to cover.
 """
 
 from __future__ import annotations
@@ -94,21 +99,47 @@ def text_rules(path: Path) -> int:
     return hits
 
 
-def check(path: Path) -> int:
+def check(path: Path, only=None) -> int:
     from rerank_lint.lint.engine import Linter
     from rerank_lint.settings import Settings
 
-    return sum(len(result.diagnostics) for result in Linter(Settings()).iter_path(path))
+    return sum(len(result.diagnostics) for result in Linter(Settings(), only=only).iter_path(path))
+
+
+def per_rule(path: Path, rounds: int) -> list[tuple[str, float, int]]:
+    """(code, best CPU seconds, diagnostics) for the engine alone ("-") and each rule alone."""
+    from rerank_lint.lint.engine import Linter
+    from rerank_lint.settings import Settings
+
+    from rerank_lint.rules.base import DatasetRule, RecordRule, TextRule
+
+    codes = [rule.code for rule in Linter(Settings()).rules]
+    check(path)  # a warm-up: the tokenizer's file is loaded once per process
+    groups = [("text rules", lambda cls: issubclass(cls, TextRule)),
+              ("record rules", lambda cls: issubclass(cls, RecordRule) and not issubclass(cls, DatasetRule)),
+              ("dataset rules", lambda cls: issubclass(cls, DatasetRule))]
+    runs = [("-", lambda cls: False)] + groups + [(code, lambda cls, code=code: cls.code == code) for code in codes]
+    best = {code: float("inf") for code, _ in runs}
+    found = {}
+    for _ in range(rounds):
+        for code, only in runs:
+            clock = time.process_time()
+            found[code] = check(path, only)
+            best[code] = min(best[code], time.process_time() - clock)
+    return [(code, best[code], found[code]) for code, _ in runs]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=30_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--per-rule", action="store_true", help="each rule's CPU above the engine's, largest first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rerank-lint-pyfloor-") as folder:
         path = Path(folder) / "train.jsonl"
         size = datagen.write(path, "cohere-small", args.records)
+        if args.per_rule:
+            return print_per_rule(path, size, args)
         steps = {"floor": floor, "visit": visit, "one regex": one_regex, "text rules": text_rules, "check": check}
         best = {name: float("inf") for name in steps}
         out = {}
@@ -122,6 +153,35 @@ def main() -> int:
         for name in steps:
             print(f"| {name} | {best[name]:.2f} | {best[name] / best['floor']:.1f}x | {out[name]:,} |")
     return 0
+
+
+def print_per_rule(path: Path, size: int, args) -> int:
+    from rerank_lint.rules.registry import REGISTRY
+
+    floor_s = min(_timed(floor, path) for _ in range(args.rounds))
+    rows = per_rule(path, args.rounds)
+    engine = rows[0][1]
+    whole = min(_timed(check, path) for _ in range(args.rounds))
+    print(f"{args.records:,} generated Cohere records ({size / 1e6:.1f} MB), best of {args.rounds} rounds, CPU seconds")
+    print(f"floor {floor_s:.2f} s; the engine with no rule {engine:.2f} s ({engine / floor_s:.1f}x the floor); "
+          f"every rule {whole:.2f} s ({whole / floor_s:.1f}x)")
+    print("| kind of rule | CPU above the engine | / floor |\n|---|---|---|")
+    for name, seconds, _ in rows[1:4]:
+        print(f"| {name} | {max(0.0, seconds - engine):.2f} s | {max(0.0, seconds - engine) / floor_s:.1f}x |")
+    rows = rows[:1] + rows[4:]
+    print("| rule | name | CPU above the engine | / floor | share of the rules' sum | diagnostics |\n|---|---|---|---|---|---|")
+    added = sorted(((code, max(0.0, seconds - engine), n) for code, seconds, n in rows[1:]), key=lambda row: -row[1])
+    total = sum(seconds for _, seconds, _ in added) or 1.0
+    for code, seconds, n in added:
+        print(f"| {code} | {REGISTRY[code].name} | {seconds:.2f} s | {seconds / floor_s:.1f}x | {seconds / total:.0%} | {n:,} |")
+    print(f"| | the rules' sum | {total:.2f} s | {total / floor_s:.1f}x | | |")
+    return 0
+
+
+def _timed(step, path: Path) -> float:
+    clock = time.process_time()
+    step(path)
+    return time.process_time() - clock
 
 
 if __name__ == "__main__":
