@@ -193,8 +193,10 @@ def test_07_fix_keeps_links_refuses_read_only_files_and_leaves_no_temporary(tmp_
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and child.poll() is None and not list(tmp_path.glob(".big.jsonl*")):
         time.sleep(0.005)
+    interrupted_while_writing = bool(list(tmp_path.glob(".big.jsonl*")))
     child.send_signal(signal.SIGTERM)
     child.communicate(timeout=60)
+    assert interrupted_while_writing, "the fix ended before its temporary file was seen: the file is too small"
     assert list(tmp_path.glob(".big.jsonl*")) == []
 
 
