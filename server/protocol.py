@@ -20,6 +20,8 @@ from pygls.io_ import StdinAsyncReader
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from rerank_lint.output.escape import visible
+
 log = logging.getLogger(__name__)
 
 NAME = "rerank-lint"
@@ -113,11 +115,13 @@ class InvalidMessage(Exception):
         return None
 
     def describe(self) -> str:
+        """One line for the server's log (the client's keys and method name escaped: a log is
+        read in a terminal)."""
         method = self.message.get("method") if isinstance(self.message, dict) else None
         if not isinstance(method, str):
-            return f"ignored a message: {self.error.message}"
+            return f"ignored a message: {visible(self.error.message)}"
         kind = "request" if self.request_id is not None else "notification"
-        return f"ignored the {kind} {method!r}: {self.error.message}"
+        return f"ignored the {kind} {visible(repr(method))}: {visible(self.error.message)}"
 
 
 class RerankProtocol(LanguageServerProtocol):
