@@ -227,16 +227,20 @@ def _lsp(message: dict) -> bytes:
 
 
 def _read_message(stream, deadline: float) -> dict | None:
+    """The server's answer to request 1."""
+    return _answers(stream, {1}, deadline).get(1)
+
+
+def _answers(stdout, ids: set, deadline: float) -> dict:
+    """The server's answers to the requests `ids` (by id), as many as came before `deadline`."""
     import select
 
-    buffer = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            return None
-        chunk = os.read(stream.fileno(), 65536)
+    buffer, found = b"", {}
+    while ids - found.keys() and time.monotonic() < deadline:
+        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(stdout.fileno(), 65536) if ready else b""
         if not chunk:
-            return None
+            break
         buffer += chunk
         while b"\r\n\r\n" in buffer:
             header, rest = buffer.split(b"\r\n\r\n", 1)
@@ -244,9 +248,9 @@ def _read_message(stream, deadline: float) -> dict | None:
             if len(rest) < length:
                 break
             message, buffer = json.loads(rest[:length]), rest[length:]
-            if message.get("id") == 1:
-                return message
-    return None
+            if message.get("id") in ids:
+                found[message["id"]] = message
+    return found
 
 
 def test_09_a_huge_content_length_does_not_kill_the_server(tmp_path):
@@ -361,27 +365,6 @@ def test_13_duplicate_deletion_compares_bytes_not_only_hashes(tmp_path):
 
 
 # A message whose fields do not fit its method ------------------------------------------------
-
-def _answers(stdout, ids: set, deadline: float) -> dict:
-    import select
-
-    buffer, found = b"", {}
-    while ids - found.keys() and time.monotonic() < deadline:
-        ready, _, _ = select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))
-        chunk = os.read(stdout.fileno(), 65536) if ready else b""
-        if not chunk:
-            break
-        buffer += chunk
-        while b"\r\n\r\n" in buffer:
-            header, rest = buffer.split(b"\r\n\r\n", 1)
-            length = int(re.search(rb"Content-Length: *(\d+)", header, re.I).group(1))
-            if len(rest) < length:
-                break
-            message, buffer = json.loads(rest[:length]), rest[length:]
-            if message.get("id") in ids:
-                found[message["id"]] = message
-    return found
-
 
 def test_a_malformed_request_gets_an_invalid_params_error_and_the_server_goes_on(tmp_path):
     """An `initialize` without `capabilities` was a traceback on stderr and no answer at all:
