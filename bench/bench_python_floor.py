@@ -19,8 +19,8 @@ that floor, on the same generated 30k Cohere records, in one process, in alterna
     python bench/bench_python_floor.py --per-rule    # where the check's CPU goes, rule by rule
 
 `--per-rule` times the check with no rule at all (the engine: reading, parsing, records, the
-loop) and with each rule alone, and prints each rule's CPU above the engine, largest first: the
-map a compiled core would have to cover.
+loop), with each kind of rule alone and with each rule alone, and prints each one's CPU above the
+engine, largest first: the map a compiled core would have to cover.
 """
 
 from __future__ import annotations
@@ -106,27 +106,31 @@ def check(path: Path, only=None) -> int:
     return sum(len(result.diagnostics) for result in Linter(Settings(), only=only).iter_path(path))
 
 
-def per_rule(path: Path, rounds: int) -> list[tuple[str, float, int]]:
-    """(code, best CPU seconds, diagnostics) for the engine alone ("-") and each rule alone."""
-    from rerank_lint.lint.engine import Linter
-    from rerank_lint.settings import Settings
+KINDS = ("text rules", "record rules", "dataset rules")
 
+
+def per_rule(path: Path, rounds: int) -> dict[str, tuple[float, int]]:
+    """name -> (best CPU seconds, diagnostics) of the check with: no rule ("engine"), each kind
+    of rule alone (`KINDS`), each rule alone (its code), and every rule ("every rule")."""
+    from rerank_lint.lint.engine import Linter
     from rerank_lint.rules.base import DatasetRule, RecordRule, TextRule
+    from rerank_lint.settings import Settings
 
     codes = [rule.code for rule in Linter(Settings()).rules]
     check(path)  # a warm-up: the tokenizer's file is loaded once per process
-    groups = [("text rules", lambda cls: issubclass(cls, TextRule)),
-              ("record rules", lambda cls: issubclass(cls, RecordRule) and not issubclass(cls, DatasetRule)),
-              ("dataset rules", lambda cls: issubclass(cls, DatasetRule))]
-    runs = [("-", lambda cls: False)] + groups + [(code, lambda cls, code=code: cls.code == code) for code in codes]
-    best = {code: float("inf") for code, _ in runs}
+    kinds = (lambda cls: issubclass(cls, TextRule),
+             lambda cls: issubclass(cls, RecordRule) and not issubclass(cls, DatasetRule),
+             lambda cls: issubclass(cls, DatasetRule))
+    runs = {"engine": lambda cls: False, **dict(zip(KINDS, kinds)),
+            **{code: (lambda cls, code=code: cls.code == code) for code in codes}, "every rule": None}
+    best = {name: float("inf") for name in runs}
     found = {}
     for _ in range(rounds):
-        for code, only in runs:
+        for name, only in runs.items():
             clock = time.process_time()
-            found[code] = check(path, only)
-            best[code] = min(best[code], time.process_time() - clock)
-    return [(code, best[code], found[code]) for code, _ in runs]
+            found[name] = check(path, only)
+            best[name] = min(best[name], time.process_time() - clock)
+    return {name: (best[name], found[name]) for name in runs}
 
 
 def main() -> int:
@@ -159,21 +163,21 @@ def print_per_rule(path: Path, size: int, args) -> int:
     from rerank_lint.rules.registry import REGISTRY
 
     floor_s = min(_timed(floor, path) for _ in range(args.rounds))
-    rows = per_rule(path, args.rounds)
-    engine = rows[0][1]
-    whole = min(_timed(check, path) for _ in range(args.rounds))
+    runs = per_rule(path, args.rounds)
+    engine, whole = runs.pop("engine")[0], runs.pop("every rule")[0]
+    above = {name: max(0.0, seconds - engine) for name, (seconds, _) in runs.items()}
     print(f"{args.records:,} generated Cohere records ({size / 1e6:.1f} MB), best of {args.rounds} rounds, CPU seconds")
     print(f"floor {floor_s:.2f} s; the engine with no rule {engine:.2f} s ({engine / floor_s:.1f}x the floor); "
           f"every rule {whole:.2f} s ({whole / floor_s:.1f}x)")
     print("| kind of rule | CPU above the engine | / floor |\n|---|---|---|")
-    for name, seconds, _ in rows[1:4]:
-        print(f"| {name} | {max(0.0, seconds - engine):.2f} s | {max(0.0, seconds - engine) / floor_s:.1f}x |")
-    rows = rows[:1] + rows[4:]
+    for kind in KINDS:
+        print(f"| {kind} | {above[kind]:.2f} s | {above[kind] / floor_s:.1f}x |")
     print("| rule | name | CPU above the engine | / floor | share of the rules' sum | diagnostics |\n|---|---|---|---|---|---|")
-    added = sorted(((code, max(0.0, seconds - engine), n) for code, seconds, n in rows[1:]), key=lambda row: -row[1])
-    total = sum(seconds for _, seconds, _ in added) or 1.0
-    for code, seconds, n in added:
-        print(f"| {code} | {REGISTRY[code].name} | {seconds:.2f} s | {seconds / floor_s:.1f}x | {seconds / total:.0%} | {n:,} |")
+    codes = sorted((name for name in runs if name not in KINDS), key=lambda code: -above[code])
+    total = sum(above[code] for code in codes) or 1.0
+    for code in codes:
+        print(f"| {code} | {REGISTRY[code].name} | {above[code]:.2f} s | {above[code] / floor_s:.1f}x | "
+              f"{above[code] / total:.0%} | {runs[code][1]:,} |")
     print(f"| | the rules' sum | {total:.2f} s | {total / floor_s:.1f}x | | |")
     return 0
 
